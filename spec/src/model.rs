@@ -1,0 +1,287 @@
+//! The normalized model of a spec. Every default is resolved here (paths, table names,
+//! inherited limits, string bounds), so no consumer ever re-derives one.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::limits::Limits;
+use crate::vocab::{Action, Algorithm, AuditLevel, Database, FieldType, Keyword, PseudoRole, ServerValue};
+
+/// A whole service: the validated, normalized form of `securegen.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spec {
+    /// Name, version and database.
+    pub service: Service,
+    /// How bearer tokens are verified.
+    pub auth: Auth,
+    /// Declared roles, in spec order.
+    pub roles: Vec<String>,
+    /// CORS origin allowlist; empty means CORS is off.
+    pub cors_origins: Vec<String>,
+    /// The service-wide default limits (each resource holds its resolved copy).
+    pub limits: Limits,
+    /// The resources, in spec order.
+    pub resources: Vec<Resource>,
+}
+
+impl Spec {
+    /// The resource with this name.
+    pub fn resource(&self, name: &str) -> Option<&Resource> {
+        self.resources.iter().find(|r| r.name == name)
+    }
+}
+
+/// The service block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// Crate and binary name.
+    pub name: String,
+    /// `v1`, `v2`, …
+    pub api_version: String,
+    /// `/api/{api_version}`: the prefix of every resource route.
+    pub base_path: String,
+    /// Where rows are stored.
+    pub database: Database,
+    /// Free text for the OpenAPI document.
+    pub description: Option<String>,
+}
+
+/// Authentication settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Auth {
+    /// Bearer JWT verification.
+    pub jwt: Jwt,
+}
+
+/// How JWTs are verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Jwt {
+    /// Accepted algorithms; never empty, never `none`, never HMAC mixed with public-key.
+    pub algorithms: Vec<Algorithm>,
+    /// Where the verification key comes from.
+    pub key: KeySource,
+    /// Required `iss`, when set.
+    pub issuer: Option<String>,
+    /// Required `aud`, when set.
+    pub audience: Option<String>,
+    /// Claim holding the caller's roles.
+    pub roles_claim: String,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds.
+    pub leeway: u32,
+}
+
+/// The environment variable that holds the verification key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "env", rename_all = "snake_case")]
+pub enum KeySource {
+    /// HMAC secret (at least 32 bytes).
+    Secret(String),
+    /// PEM-encoded public key.
+    PublicKey(String),
+}
+
+impl KeySource {
+    /// The name of the environment variable.
+    pub fn env(&self) -> &str {
+        match self {
+            Self::Secret(env) | Self::PublicKey(env) => env,
+        }
+    }
+}
+
+/// A role as it appears in `access`, `read_roles` or `write_roles`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub enum Role {
+    /// `owner`, `authenticated` or `anyone`.
+    Pseudo(PseudoRole),
+    /// A role declared in `roles`.
+    Named(String),
+}
+
+impl Role {
+    /// Reads a role name: a pseudo-role spelling, or else a declared role.
+    pub fn parse(s: &str) -> Self {
+        PseudoRole::parse(s).map_or_else(|| Self::Named(s.to_owned()), Self::Pseudo)
+    }
+
+    /// The spelling of the role.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pseudo(p) => p.as_str(),
+            Self::Named(n) => n,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<String> for Role {
+    fn from(s: String) -> Self {
+        Self::parse(&s)
+    }
+}
+
+impl From<Role> for String {
+    fn from(r: Role) -> Self {
+        r.as_str().to_owned()
+    }
+}
+
+/// Rows of a multi-tenant resource belong to the tenant named by a token claim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    /// The field holding the tenant (`server: tenant`).
+    pub field: String,
+    /// The token claim naming the caller's tenant.
+    pub claim: String,
+}
+
+/// One resource: a table, a route prefix and its policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Resource {
+    /// Singular name, e.g. `order`.
+    pub name: String,
+    /// Plural, e.g. `orders`.
+    pub plural: String,
+    /// Rust type name, e.g. `Order`.
+    pub type_name: String,
+    /// Route prefix, e.g. `/api/v1/orders`.
+    pub path: String,
+    /// Table name, e.g. `orders`.
+    pub table: String,
+    /// Free text for the OpenAPI document.
+    pub description: Option<String>,
+    /// Field whose value is the owning subject.
+    pub owner: Option<String>,
+    /// Multi-tenancy.
+    pub tenant: Option<Tenant>,
+    /// Name of the id field.
+    pub id: String,
+    /// Fields, in spec order.
+    pub fields: Vec<Field>,
+    /// Who may call each action; an absent action has no route.
+    pub access: BTreeMap<Action, Vec<Role>>,
+    /// Resolved limits.
+    pub limits: Limits,
+    /// Which successful requests are audited.
+    pub audit: AuditLevel,
+    /// Whether rows carry a version for `If-Match`.
+    pub etag: bool,
+    /// Whether responses carry `Deprecation`.
+    pub deprecated: bool,
+    /// `YYYY-MM-DD` for the `Sunset` header.
+    pub sunset: Option<String>,
+}
+
+impl Resource {
+    /// The field with this name.
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether rows belong to someone (an owner subject or a tenant).
+    pub fn is_scoped(&self) -> bool {
+        self.owner.is_some() || self.tenant.is_some()
+    }
+}
+
+/// A number bound or default: integers stay exact.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Number {
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+}
+
+impl Number {
+    /// The value as a float, for comparisons.
+    pub fn as_f64(self) -> f64 {
+        match self {
+            #[allow(clippy::cast_precision_loss)]
+            Self::Int(i) => i as f64,
+            Self::Float(f) => f,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Int(i) => write!(f, "{i}"),
+            Self::Float(x) => write!(f, "{x:?}"),
+        }
+    }
+}
+
+/// A default value, already checked against the field's type and constraints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// For `bool`.
+    Bool(bool),
+    /// For `int` and `float`.
+    Number(Number),
+    /// For every textual type, `enum`, `uuid`, `date` and `timestamp`.
+    Text(String),
+}
+
+/// One field of a resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// Column and JSON name.
+    pub name: String,
+    /// Type.
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    /// Whether this is the id (server-generated UUID).
+    pub primary: bool,
+    /// Whether the value may be absent or null.
+    pub optional: bool,
+    /// Value used when `create` omits the field.
+    pub default: Option<Literal>,
+    /// Inclusive lower bound (numbers).
+    pub min: Option<Number>,
+    /// Inclusive upper bound (numbers).
+    pub max: Option<Number>,
+    /// Minimum length in characters (text).
+    pub min_len: Option<u32>,
+    /// Maximum length in characters; always set for textual types.
+    pub max_len: Option<u32>,
+    /// Regular expression the value must match.
+    pub pattern: Option<String>,
+    /// Allowed values (`enum`).
+    pub values: Vec<String>,
+    /// Actions that may set the field (`create`, `update`).
+    pub write: Vec<Action>,
+    /// Roles allowed to set it; `None` means whoever may call the action.
+    pub write_roles: Option<Vec<Role>>,
+    /// Roles that see it; `None` means whoever may read the row.
+    pub read_roles: Option<Vec<Role>>,
+    /// Never in any response, error or log line.
+    pub redact: bool,
+    /// Filled by the server.
+    pub server: Option<ServerValue>,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+impl Field {
+    /// Whether the field ever appears in a response (not redacted, not a password).
+    pub fn is_readable(&self) -> bool {
+        !self.redact && self.ty != FieldType::Password
+    }
+
+    /// Whether a client may ever send this field in `action`.
+    pub fn is_writable_in(&self, action: Action) -> bool {
+        self.write.contains(&action)
+    }
+}
