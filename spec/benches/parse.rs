@@ -1,6 +1,7 @@
 //! Checking a 500-resource spec (parse + validate + normalize + lint), against the baseline
 //! of parsing the same text into a bare YAML tree, in the same run. The goal: under
 //! 100 ms in release.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a broken fixture should stop the test loudly
 #![allow(missing_docs)]
 
 use std::fmt::Write as _;

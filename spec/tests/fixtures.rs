@@ -1,6 +1,7 @@
 //! Every fixture spec, checked end to end: invalid specs must fail with the codes their first
 //! line expects, and their rendered diagnostics are snapshotted (line and column included);
 //! valid specs must pass, and their normalized model and `explain` matrix are snapshotted.
+#![allow(clippy::expect_used, clippy::unwrap_used)] // a broken fixture should stop the test loudly
 
 use std::path::Path;
 

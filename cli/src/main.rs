@@ -1,0 +1,43 @@
+//! `securegen`: the command line. A thin shell over `securegen-spec`: it parses arguments,
+//! reads files, prints, and maps outcomes to exit codes (0 ok, 1 findings, 2 usage or I/O).
+#![forbid(unsafe_code)]
+
+mod args;
+mod commands;
+mod error;
+mod source;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+use crate::error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let style = source::style(cli.color);
+    let outcome = match cli.command {
+        Command::Check { file, format, deny_warnings } => commands::check::run(&file, format, deny_warnings, style),
+        Command::Explain { file, format } => commands::explain::run(&file, format, style),
+        Command::Schema { output } => commands::schema::run(output.as_deref()),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            e.report(style);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// What a command found, as an exit code.
+pub(crate) fn findings(any: bool) -> ExitCode {
+    if any { ExitCode::from(1) } else { ExitCode::SUCCESS }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Write(e)
+    }
+}
