@@ -1,0 +1,158 @@
+//! Authorization (OWASP API1, API3, API5): function-level decisions, the row scope that data
+//! access must carry, and the field masks applied to responses and request bodies.
+//!
+//! [`authorize`] is the only way to obtain an [`Authorized`] value, and every function of
+//! [`crate::db`] that reaches a row takes one; so code that skips the check does not compile.
+
+use std::marker::PhantomData;
+
+use securegen_spec::policy::{Caller, Decision, Grant};
+use securegen_spec::{Action, Keyword};
+use serde_json::{Map, Value};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, FieldError};
+
+/// A resource whose policy is known: generated code implements this with the policy as data.
+pub trait Resource: Send + Sync + 'static {
+    /// The resource's validated, normalized policy.
+    fn policy() -> &'static securegen_spec::Resource;
+}
+
+/// Proof that a caller passed authorization for one action on resource `R`, carrying the row
+/// scope. Only [`authorize`] builds one; its fields are private.
+#[derive(Debug)]
+pub struct Authorized<R> {
+    action: Action,
+    subject: Option<String>,
+    roles: Vec<String>,
+    owner: Option<String>,
+    tenant: Option<String>,
+    _resource: PhantomData<fn() -> R>,
+}
+
+impl<R: Resource> Authorized<R> {
+    /// The action that was authorized.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The caller's subject (`None` for anonymous callers).
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// The owner every reached row must have, when the caller is confined to their own rows.
+    pub fn owner_filter(&self) -> Option<&str> {
+        self.owner.as_deref()
+    }
+
+    /// The tenant every reached row must have, when the resource is multi-tenant.
+    pub fn tenant_filter(&self) -> Option<&str> {
+        self.tenant.as_deref()
+    }
+
+    /// The caller as the policy functions see it.
+    pub fn caller(&self) -> Caller<'_> {
+        match self.subject {
+            Some(_) => Caller::Authenticated(&self.roles),
+            None => Caller::Anonymous,
+        }
+    }
+
+    /// Whether `row` belongs to the caller (their subject in the owner field, or — without an
+    /// owner field — their tenant, which every row in scope has).
+    pub fn owns(&self, row: &Map<String, Value>) -> bool {
+        let policy = R::policy();
+        match (&policy.owner, &self.subject) {
+            (Some(field), Some(subject)) => row.get(field).and_then(Value::as_str) == Some(subject.as_str()),
+            (None, Some(_)) => policy.tenant.is_some(),
+            _ => false,
+        }
+    }
+}
+
+/// Decides whether `who` may perform `action` on `R`: 401 without a token when one is needed,
+/// 403 when the token's roles do not grant it, else the row scope.
+pub fn authorize<R: Resource>(who: Option<&Principal>, action: Action) -> Result<Authorized<R>, ApiError> {
+    let policy = R::policy();
+    let caller = who.map_or(Caller::Anonymous, Principal::caller);
+    match policy.decide(action, caller) {
+        Decision::Deny => Err(match who {
+            None => ApiError::Unauthorized { detail: "a bearer token is required", token_presented: false },
+            Some(_) => ApiError::Forbidden,
+        }),
+        Decision::Allow(scope) => {
+            let tenant = match (&policy.tenant, who) {
+                (Some(t), Some(p)) if scope.tenant => match p.tenant(&t.claim) {
+                    Some(v) => Some(v.to_owned()),
+                    // A multi-tenant row cannot be reached without knowing the tenant.
+                    None => return Err(ApiError::Forbidden),
+                },
+                _ => None,
+            };
+            Ok(Authorized {
+                action,
+                subject: who.map(|p| p.subject.clone()),
+                roles: who.map(|p| p.roles.clone()).unwrap_or_default(),
+                owner: if scope.owner { who.map(|p| p.subject.clone()) } else { None },
+                tenant,
+                _resource: PhantomData,
+            })
+        }
+    }
+}
+
+/// The response view of a row for this caller: redacted fields, passwords and fields outside
+/// the caller's `read_roles` are removed.
+pub fn view<R: Resource>(auth: &Authorized<R>, mut row: Map<String, Value>) -> Map<String, Value> {
+    let owns = auth.owns(&row);
+    let caller = auth.caller();
+    for f in &R::policy().fields {
+        let keep = match f.read_grant(caller) {
+            Grant::Always => true,
+            Grant::OwnRows => owns,
+            Grant::Never => false,
+        };
+        if !keep {
+            row.remove(&f.name);
+        }
+    }
+    row
+}
+
+/// Checks the keys of a `create` or `update` body (OWASP API6, mass assignment): every key must
+/// be a field this caller may write in this action. All offending keys are reported at once
+/// and nothing is written. `owns_row` tells whether `owner`-gated fields may be written.
+pub fn check_writable<R: Resource>(
+    auth: &Authorized<R>,
+    body: &Map<String, Value>,
+    owns_row: bool,
+) -> Result<(), ApiError> {
+    let policy = R::policy();
+    let caller = auth.caller();
+    let action = auth.action();
+    let mut errors = Vec::new();
+    for key in body.keys() {
+        let pointer = format!("/{}", escape_pointer(key));
+        match policy.field(key) {
+            None => errors.push(FieldError::new(pointer, format!("`{}` has no field `{key}`", policy.name))),
+            Some(f) => {
+                let allowed = match f.write_grant(action, caller) {
+                    Grant::Always => true,
+                    Grant::OwnRows => owns_row,
+                    Grant::Never => false,
+                };
+                if !allowed {
+                    errors.push(FieldError::new(pointer, format!("`{key}` may not be written in {}", action.as_str())));
+                }
+            }
+        }
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Unprocessable { errors }) }
+}
+
+/// RFC 6901 escaping of one pointer segment.
+pub(crate) fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}

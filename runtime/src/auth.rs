@@ -1,0 +1,316 @@
+//! Authentication (OWASP API2): bearer JWTs verified against an algorithm allowlist and one
+//! key, with `exp` and `sub` required, `iss`/`aud` required when configured, `nbf` checked,
+//! claims typed strictly and `crit` headers refused. Keys come from the environment and a
+//! missing or weak one stops the service at start.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{DecodingKey, Validation};
+use securegen_spec::policy::Caller;
+use securegen_spec::{Algorithm, Jwt, KeySource, Keyword};
+use serde_json::{Map, Value};
+
+use crate::error::ApiError;
+
+/// The longest `Authorization` header accepted.
+pub const MAX_AUTHORIZATION_BYTES: usize = 8 * 1024;
+/// The shortest HMAC secret accepted, in bytes.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Why the service cannot start: the message names the variable to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// A required variable is unset or empty.
+    #[error("{name} is not set; it must hold {what}")]
+    Missing {
+        /// The variable.
+        name: String,
+        /// What it must hold.
+        what: &'static str,
+    },
+    /// The HMAC secret is too short to resist brute force.
+    #[error("{name} holds {len} bytes; an HMAC secret needs at least {MIN_SECRET_BYTES} random bytes")]
+    ShortSecret {
+        /// The variable.
+        name: String,
+        /// Its length.
+        len: usize,
+    },
+    /// The public key does not parse for the configured algorithm.
+    #[error("{name} does not hold a PEM public key usable with {alg}: {reason}")]
+    BadKey {
+        /// The variable.
+        name: String,
+        /// The algorithm.
+        alg: &'static str,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// Some other variable holds an unusable value.
+    #[error("{name}: {reason}")]
+    Invalid {
+        /// The variable.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// A verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The token subject (`sub`).
+    pub subject: String,
+    /// Roles from the roles claim.
+    pub roles: Vec<String>,
+    tenants: BTreeMap<String, String>,
+}
+
+impl Principal {
+    /// A principal built directly, for tests and benchmarks of code that takes one.
+    pub fn new(subject: impl Into<String>, roles: Vec<String>, tenants: BTreeMap<String, String>) -> Self {
+        Self { subject: subject.into(), roles, tenants }
+    }
+
+    /// The caller as the policy functions see it.
+    pub fn caller(&self) -> Caller<'_> {
+        Caller::Authenticated(&self.roles)
+    }
+
+    /// The value of a tenant claim, when the token carries it.
+    pub fn tenant(&self, claim: &str) -> Option<&str> {
+        self.tenants.get(claim).map(String::as_str)
+    }
+}
+
+/// Verifies bearer tokens for one service.
+pub struct Verifier {
+    key: DecodingKey,
+    validation: Validation,
+    roles_claim: String,
+    tenant_claims: Vec<String>,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print key material.
+        f.debug_struct("Verifier").field("algorithms", &self.validation.algorithms).finish_non_exhaustive()
+    }
+}
+
+fn jwt_alg(a: Algorithm) -> jsonwebtoken::Algorithm {
+    match a {
+        Algorithm::Hs256 => jsonwebtoken::Algorithm::HS256,
+        Algorithm::Hs384 => jsonwebtoken::Algorithm::HS384,
+        Algorithm::Hs512 => jsonwebtoken::Algorithm::HS512,
+        Algorithm::Rs256 => jsonwebtoken::Algorithm::RS256,
+        Algorithm::Es256 => jsonwebtoken::Algorithm::ES256,
+        Algorithm::EdDsa => jsonwebtoken::Algorithm::EdDSA,
+    }
+}
+
+impl Verifier {
+    /// Builds the verifier of `jwt`, reading its key through `lookup` (the process
+    /// environment in a service: `|name| std::env::var(name).ok()`). `tenant_claims` are the
+    /// claims that resources use to confine rows; they are copied into each [`Principal`].
+    pub fn from_lookup(
+        jwt: &Jwt,
+        tenant_claims: &[&str],
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let name = jwt.key.env().to_owned();
+        let value = lookup(&name).filter(|v| !v.is_empty());
+        let key = match (&jwt.key, value) {
+            (KeySource::Secret(_), None) => {
+                return Err(ConfigError::Missing { name, what: "the HMAC secret (at least 32 random bytes)" });
+            }
+            (KeySource::PublicKey(_), None) => {
+                return Err(ConfigError::Missing { name, what: "the PEM public key that verifies tokens" });
+            }
+            (KeySource::Secret(_), Some(secret)) => {
+                if secret.len() < MIN_SECRET_BYTES {
+                    return Err(ConfigError::ShortSecret { name, len: secret.len() });
+                }
+                DecodingKey::from_secret(secret.as_bytes())
+            }
+            (KeySource::PublicKey(_), Some(pem)) => {
+                let alg = jwt.algorithms.first().copied().unwrap_or(Algorithm::Rs256);
+                let parsed = match alg {
+                    Algorithm::Rs256 => DecodingKey::from_rsa_pem(pem.as_bytes()),
+                    Algorithm::Es256 => DecodingKey::from_ec_pem(pem.as_bytes()),
+                    _ => DecodingKey::from_ed_pem(pem.as_bytes()),
+                };
+                parsed.map_err(|e| ConfigError::BadKey { name, alg: Keyword::as_str(alg), reason: e.to_string() })?
+            }
+        };
+        let mut validation = Validation::new(jwt_alg(jwt.algorithms.first().copied().unwrap_or(Algorithm::Hs256)));
+        validation.algorithms = jwt.algorithms.iter().map(|a| jwt_alg(*a)).collect();
+        validation.leeway = u64::from(jwt.leeway);
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        let mut required = vec!["exp", "sub"];
+        if let Some(iss) = &jwt.issuer {
+            validation.set_issuer(&[iss]);
+            required.push("iss");
+        }
+        match &jwt.audience {
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        Ok(Self {
+            key,
+            validation,
+            roles_claim: jwt.roles_claim.clone(),
+            tenant_claims: tenant_claims.iter().map(|c| (*c).to_owned()).collect(),
+        })
+    }
+
+    /// Verifies a compact JWS and returns its principal.
+    pub fn verify(&self, token: &str) -> Result<Principal, ApiError> {
+        let invalid = |detail| ApiError::Unauthorized { detail, token_presented: true };
+        refuse_critical_headers(token).map_err(invalid)?;
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &self.validation).map_err(|e| {
+            use jsonwebtoken::errors::ErrorKind as K;
+            invalid(match e.kind() {
+                K::ExpiredSignature => "the token has expired",
+                K::ImmatureSignature => "the token is not valid yet",
+                K::InvalidAlgorithm => "the token's algorithm is not accepted",
+                K::InvalidSignature => "the token's signature is invalid",
+                K::InvalidIssuer => "the token's issuer is not accepted",
+                K::InvalidAudience => "the token's audience is not accepted",
+                K::MissingRequiredClaim(_) => "the token lacks a required claim",
+                K::InvalidClaimFormat(_) => "a token claim has the wrong type",
+                _ => "the token is malformed",
+            })
+        })?;
+        let claims = data.claims;
+        let subject = match claims.get("sub") {
+            Some(Value::String(s)) if !s.is_empty() => s.clone(),
+            _ => return Err(invalid("the token's subject is missing or not a string")),
+        };
+        let roles = match claims.get(&self.roles_claim) {
+            None => Vec::new(),
+            Some(Value::Array(items)) => {
+                let mut roles = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(r) => roles.push(r.clone()),
+                        _ => return Err(invalid("the roles claim must be a list of strings")),
+                    }
+                }
+                roles
+            }
+            Some(_) => return Err(invalid("the roles claim must be a list of strings")),
+        };
+        let mut tenants = BTreeMap::new();
+        for claim in &self.tenant_claims {
+            match claims.get(claim) {
+                None => {}
+                Some(Value::String(t)) if !t.is_empty() => {
+                    tenants.insert(claim.clone(), t.clone());
+                }
+                Some(_) => return Err(invalid("the tenant claim must be a non-empty string")),
+            }
+        }
+        Ok(Principal { subject, roles, tenants })
+    }
+
+    /// Reads the bearer token of a request: `Ok(None)` when there is no `Authorization`
+    /// header; an error when there is one that is not a usable bearer token.
+    pub fn from_parts(&self, parts: &Parts) -> Result<Option<Principal>, ApiError> {
+        let mut values = parts.headers.get_all(AUTHORIZATION).iter();
+        let Some(value) = values.next() else {
+            return Ok(None);
+        };
+        let invalid = |detail| ApiError::Unauthorized { detail, token_presented: true };
+        if values.next().is_some() {
+            return Err(invalid("send exactly one Authorization header"));
+        }
+        if value.len() > MAX_AUTHORIZATION_BYTES {
+            return Err(invalid("the Authorization header is too large"));
+        }
+        let text = value.to_str().map_err(|_| invalid("the Authorization header is not ASCII"))?;
+        let token = match text.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => return Err(ApiError::Unauthorized { detail: "use the Bearer scheme", token_presented: false }),
+        };
+        self.verify(token).map(Some)
+    }
+}
+
+/// Refuses tokens whose header is not a JSON object or carries `crit`: we implement no
+/// extension, and RFC 7515 §4.1.11 requires refusing what we do not understand.
+fn refuse_critical_headers(token: &str) -> Result<(), &'static str> {
+    let header = token.split('.').next().ok_or("the token is malformed")?;
+    let bytes = URL_SAFE_NO_PAD.decode(header).map_err(|_| "the token is malformed")?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| "the token is malformed")?;
+    match value {
+        Value::Object(map) if map.contains_key("crit") => Err("the token has critical header extensions"),
+        Value::Object(_) => Ok(()),
+        _ => Err("the token is malformed"),
+    }
+}
+
+/// The verifier of the running service, shared by every request.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Arc<Verifier>);
+
+fn verifier(parts: &Parts) -> Result<&Verifier, ApiError> {
+    match parts.extensions.get::<Auth>() {
+        Some(a) => Ok(&a.0),
+        None => {
+            tracing::error!("no verifier installed: add securegen_runtime::Security::apply to the router");
+            Err(ApiError::Internal)
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let found = verifier(parts)?.from_parts(parts);
+        let result = match found {
+            Ok(Some(p)) => Ok(p),
+            Ok(None) => Err(ApiError::Unauthorized { detail: "a bearer token is required", token_presented: false }),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = &result {
+            crate::audit::auth_failure(parts, e);
+        }
+        result
+    }
+}
+
+/// A caller who may or may not have a token: a token that is present must be valid.
+#[derive(Debug, Clone)]
+pub struct MaybePrincipal(pub Option<Principal>);
+
+impl MaybePrincipal {
+    /// The caller as the policy functions see it.
+    pub fn caller(&self) -> Caller<'_> {
+        self.0.as_ref().map_or(Caller::Anonymous, Principal::caller)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybePrincipal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let result = verifier(parts)?.from_parts(parts);
+        if let Err(e) = &result {
+            crate::audit::auth_failure(parts, e);
+        }
+        result.map(Self)
+    }
+}

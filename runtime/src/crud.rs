@@ -1,0 +1,328 @@
+//! The HTTP contract of a resource (DESIGN.md §5), generic over its policy: every handler
+//! authenticates, authorizes, rate-limits, checks and validates in the same order, and audits
+//! what it did. A resource only states its policy ([`Resource`]); the checks live here.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::header::{CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use securegen_spec::{Action, Keyword};
+use serde_json::{Map, Value, json};
+
+use crate::access::{Authorized, Resource, authorize, check_writable, view};
+use crate::audit::{self, Event};
+use crate::auth::Principal;
+use crate::db::{self, Db};
+use crate::error::{ApiError, RateInfo};
+use crate::rules::rules_for;
+use crate::security::Security;
+
+/// What every handler knows after the common steps.
+struct Ctx<R> {
+    security: Arc<Security>,
+    auth: Authorized<R>,
+    request_id: String,
+    rate: RateInfo,
+}
+
+fn security(parts: &Parts) -> Result<Arc<Security>, ApiError> {
+    parts.extensions.get::<Arc<Security>>().cloned().ok_or_else(|| {
+        tracing::error!("no security context: wrap the router with Security::apply");
+        ApiError::Internal
+    })
+}
+
+fn refuse(parts: &Parts, subject: Option<&str>, action: Action, resource: &str, id: Option<&str>, e: &ApiError) {
+    let reason = match e {
+        ApiError::Unauthorized { detail, .. } => detail,
+        ApiError::Forbidden => "the caller's roles do not grant the action",
+        ApiError::NotFound => "no such row in the caller's scope",
+        ApiError::Unprocessable { .. } => "the body was refused",
+        ApiError::TooManyRequests { .. } => "rate limit exceeded",
+        ApiError::PreconditionFailed | ApiError::PreconditionRequired => "version precondition",
+        _ => "refused",
+    };
+    audit::emit(&Event {
+        request_id: audit::request_id(parts),
+        subject,
+        action: action.as_str(),
+        resource,
+        id,
+        status: e.status().as_u16(),
+        reason,
+    });
+}
+
+/// Authenticate (401), authorize (401/403), rate-limit (429): the steps every action takes,
+/// audited when they refuse.
+fn begin<R: Resource>(parts: &Parts, action: Action, id: Option<&str>) -> Result<Ctx<R>, ApiError> {
+    let security = security(parts)?;
+    let policy = R::policy();
+    let principal: Option<Principal> = security.verifier.from_parts(parts).inspect_err(|e| {
+        refuse(parts, None, action, &policy.name, id, e);
+    })?;
+    let subject = principal.as_ref().map(|p| p.subject.as_str());
+    let auth = authorize::<R>(principal.as_ref(), action)
+        .inspect_err(|e| refuse(parts, subject, action, &policy.name, id, e))?;
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let client: Option<IpAddr> = crate::limits::client_ip(peer, &parts.headers, security.trusted_proxies);
+    let rate = match security.limiter(&policy.name) {
+        Some(l) => l.check(subject, client).inspect_err(|e| refuse(parts, subject, action, &policy.name, id, e))?,
+        None => RateInfo { limit: 0, remaining: 0, reset: 0, window: 0 },
+    };
+    let request_id = audit::request_id(parts).unwrap_or("-").to_owned();
+    Ok(Ctx { security, auth, request_id, rate })
+}
+
+impl<R: Resource> Ctx<R> {
+    fn audit(&self, id: Option<&str>, status: StatusCode) {
+        let action = self.auth.action();
+        if action.is_write() || R::policy().audit == securegen_spec::AuditLevel::All {
+            audit::emit(&Event {
+                request_id: Some(&self.request_id),
+                subject: self.auth.subject(),
+                action: action.as_str(),
+                resource: &R::policy().name,
+                id,
+                status: status.as_u16(),
+                reason: "ok",
+            });
+        }
+    }
+
+    fn refused(&self, id: Option<&str>, e: ApiError) -> ApiError {
+        audit::emit(&Event {
+            request_id: Some(&self.request_id),
+            subject: self.auth.subject(),
+            action: self.auth.action().as_str(),
+            resource: &R::policy().name,
+            id,
+            status: e.status().as_u16(),
+            reason: match &e {
+                ApiError::NotFound => "no such row in the caller's scope",
+                ApiError::Unprocessable { .. } => "the body was refused",
+                ApiError::PayloadTooLarge { .. } => "the body is too large",
+                ApiError::PreconditionFailed | ApiError::PreconditionRequired => "version precondition",
+                _ => "refused",
+            },
+        });
+        e
+    }
+
+    /// A JSON response with the rate-limit, ETag and deprecation headers.
+    fn respond(&self, status: StatusCode, body: &Value, version: Option<i64>) -> Response {
+        let mut response = (status, axum::Json(body)).into_response();
+        let h = response.headers_mut();
+        if self.rate.limit > 0 {
+            self.rate.write_headers(h);
+        }
+        if let Some(v) = version.and_then(|v| HeaderValue::from_str(&format!("\"{v}\"")).ok()) {
+            h.insert(ETAG, v);
+        }
+        deprecation_headers(R::policy(), h);
+        response
+    }
+}
+
+fn deprecation_headers(policy: &securegen_spec::Resource, h: &mut HeaderMap) {
+    if policy.deprecated {
+        h.insert(HeaderName::from_static("deprecation"), HeaderValue::from_static("true"));
+    }
+    if let Some(date) = policy.sunset.as_deref().and_then(http_date)
+        && let Ok(v) = HeaderValue::from_str(&date)
+    {
+        h.insert(HeaderName::from_static("sunset"), v);
+    }
+}
+
+/// `YYYY-MM-DD` as an IMF-fixdate at midnight UTC.
+fn http_date(date: &str) -> Option<String> {
+    let (y, m, d) = securegen_spec::limits::parse_date(date).ok()?;
+    let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
+    // Sakamoto's day of the week.
+    let t = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+    let yy = if m < 3 { y - 1 } else { y };
+    let dow = (yy + yy / 4 - yy / 100 + yy / 400 + t[usize::try_from(m - 1).ok()?] + d).rem_euclid(7);
+    let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    Some(format!(
+        "{}, {d:02} {} {y:04} 00:00:00 GMT",
+        days[usize::try_from(dow).ok()?],
+        months[usize::try_from(m - 1).ok()?]
+    ))
+}
+
+fn split_version<R: Resource>(mut row: Map<String, Value>) -> (Map<String, Value>, Option<i64>) {
+    let v = if R::policy().etag { db::take_version(&mut row) } else { None };
+    (row, v)
+}
+
+/// Reads the body of a create or update: size, media type, syntax, then which keys this
+/// caller may write, then every value.
+async fn body<R: Resource>(
+    ctx: &Ctx<R>,
+    parts: &Parts,
+    body: axum::body::Body,
+    owns_row: bool,
+) -> Result<Map<String, Value>, ApiError> {
+    let policy = R::policy();
+    let map = crate::body::read_object(&parts.headers, body, policy.limits.body.0).await?;
+    check_writable(&ctx.auth, &map, owns_row)?;
+    rules_for(policy).validate(policy, ctx.auth.action(), map)
+}
+
+async fn create<R: Resource>(State(db): State<Db>, req: Request) -> Result<Response, ApiError> {
+    let (parts, raw) = req.into_parts();
+    let ctx = begin::<R>(&parts, Action::Create, None)?;
+    let values = body(&ctx, &parts, raw, true).await.map_err(|e| ctx.refused(None, e))?;
+    let stored = db::insert(&db, &ctx.auth, values).await?;
+    let (stored, version) = split_version::<R>(stored);
+    let id = stored.get(&R::policy().id).and_then(Value::as_str).unwrap_or_default().to_owned();
+    ctx.audit(Some(&id), StatusCode::CREATED);
+    let mut response = ctx.respond(StatusCode::CREATED, &Value::Object(view(&ctx.auth, stored)), version);
+    if let Ok(loc) = HeaderValue::from_str(&format!("{}/{id}", R::policy().path)) {
+        response.headers_mut().insert(LOCATION, loc);
+    }
+    Ok(response)
+}
+
+async fn read<R: Resource>(State(db): State<Db>, Path(id): Path<String>, req: Request) -> Result<Response, ApiError> {
+    let (parts, _) = req.into_parts();
+    let ctx = begin::<R>(&parts, Action::Read, Some(&id))?;
+    let Some(row) = db::fetch(&db, &ctx.auth, &id).await? else {
+        return Err(ctx.refused(Some(&id), ApiError::NotFound));
+    };
+    let (row, version) = split_version::<R>(row);
+    ctx.audit(Some(&id), StatusCode::OK);
+    Ok(ctx.respond(StatusCode::OK, &Value::Object(view(&ctx.auth, row)), version))
+}
+
+async fn list<R: Resource>(State(db): State<Db>, req: Request) -> Result<Response, ApiError> {
+    let (parts, _) = req.into_parts();
+    let ctx = begin::<R>(&parts, Action::List, None)?;
+    let policy = R::policy();
+    let page = crate::page::parse_query(parts.uri.query(), policy.limits.page_default, policy.limits.page_max)
+        .map_err(|e| ctx.refused(None, e))?;
+    let after = match &page.cursor {
+        Some(c) => Some(ctx.security.cursors.decode(&policy.name, c).map_err(|e| ctx.refused(None, e))?),
+        None => None,
+    };
+    let mut rows = db::page(&db, &ctx.auth, page.limit + 1, after.as_deref()).await?;
+    let more = rows.len() > page.limit as usize;
+    rows.truncate(page.limit as usize);
+    let next = if more {
+        rows.last()
+            .and_then(|r| r.get(&policy.id))
+            .and_then(Value::as_str)
+            .map(|last| ctx.security.cursors.encode(&policy.name, last))
+    } else {
+        None
+    };
+    let items: Vec<Value> = rows.into_iter().map(|r| Value::Object(view(&ctx.auth, split_version::<R>(r).0))).collect();
+    ctx.audit(None, StatusCode::OK);
+    Ok(ctx.respond(StatusCode::OK, &json!({ "items": items, "next_cursor": next }), None))
+}
+
+async fn update<R: Resource>(State(db): State<Db>, Path(id): Path<String>, req: Request) -> Result<Response, ApiError> {
+    let (parts, raw) = req.into_parts();
+    let ctx = begin::<R>(&parts, Action::Update, Some(&id))?;
+    let policy = R::policy();
+    let expected = if policy.etag {
+        let Some(tag) = parts.headers.get(IF_MATCH) else {
+            return Err(ctx.refused(Some(&id), ApiError::PreconditionRequired));
+        };
+        let parsed = tag
+            .to_str()
+            .ok()
+            .map(|t| t.trim().trim_start_matches("W/").trim_matches('"'))
+            .and_then(|t| t.parse::<i64>().ok());
+        Some(parsed.ok_or_else(|| ctx.refused(Some(&id), ApiError::PreconditionFailed))?)
+    } else {
+        None
+    };
+    let Some(current) = db::fetch(&db, &ctx.auth, &id).await? else {
+        return Err(ctx.refused(Some(&id), ApiError::NotFound));
+    };
+    let owns = ctx.auth.owns(&current);
+    let changes = body(&ctx, &parts, raw, owns).await.map_err(|e| ctx.refused(Some(&id), e))?;
+    let Some(row) = db::update(&db, &ctx.auth, &id, &changes, expected).await? else {
+        let e = if expected.is_some() { ApiError::PreconditionFailed } else { ApiError::NotFound };
+        return Err(ctx.refused(Some(&id), e));
+    };
+    let (row, version) = split_version::<R>(row);
+    ctx.audit(Some(&id), StatusCode::OK);
+    Ok(ctx.respond(StatusCode::OK, &Value::Object(view(&ctx.auth, row)), version))
+}
+
+async fn delete<R: Resource>(State(db): State<Db>, Path(id): Path<String>, req: Request) -> Result<Response, ApiError> {
+    let (parts, _) = req.into_parts();
+    let ctx = begin::<R>(&parts, Action::Delete, Some(&id))?;
+    if !db::delete(&db, &ctx.auth, &id).await? {
+        return Err(ctx.refused(Some(&id), ApiError::NotFound));
+    }
+    ctx.audit(Some(&id), StatusCode::NO_CONTENT);
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if ctx.rate.limit > 0 {
+        ctx.rate.write_headers(response.headers_mut());
+    }
+    deprecation_headers(R::policy(), response.headers_mut());
+    Ok(response)
+}
+
+/// The routes of `R`: only the granted actions have a handler; another method on a routed
+/// path is a 405 with `Allow`.
+pub fn routes<R: Resource>() -> Router<Db> {
+    let policy = R::policy();
+    let granted = |a: Action| policy.access.contains_key(&a);
+    let mut collection: Option<MethodRouter<Db>> = None;
+    let mut item: Option<MethodRouter<Db>> = None;
+    let add = |slot: &mut Option<MethodRouter<Db>>, m: MethodRouter<Db>| {
+        *slot = Some(match slot.take() {
+            Some(existing) => existing.merge(m),
+            None => m,
+        });
+    };
+    if granted(Action::Create) {
+        add(&mut collection, axum::routing::post(create::<R>));
+    }
+    if granted(Action::List) {
+        add(&mut collection, axum::routing::get(list::<R>));
+    }
+    if granted(Action::Read) {
+        add(&mut item, axum::routing::get(read::<R>));
+    }
+    if granted(Action::Update) {
+        add(&mut item, axum::routing::patch(update::<R>));
+    }
+    if granted(Action::Delete) {
+        add(&mut item, axum::routing::delete(delete::<R>));
+    }
+    let mut router = Router::new();
+    if let Some(c) = collection {
+        router = router.route(&policy.path, c);
+    }
+    if let Some(i) = item {
+        router = router.route(&format!("{}/{{id}}", policy.path), i);
+    }
+    router
+}
+
+/// A JSON content type check for tests and tools: whether a response is a problem document.
+pub fn is_problem(headers: &HeaderMap) -> bool {
+    headers.get(CONTENT_TYPE).is_some_and(|v| v.as_bytes() == crate::error::PROBLEM_JSON.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sunset_dates_are_http_dates() {
+        assert_eq!(super::http_date("2027-06-30").as_deref(), Some("Wed, 30 Jun 2027 00:00:00 GMT"));
+        assert_eq!(super::http_date("2026-11-22").as_deref(), Some("Sun, 22 Nov 2026 00:00:00 GMT"));
+    }
+}
