@@ -19,7 +19,7 @@ use tower::ServiceExt as _;
 pub struct ServeOptions {
     /// Time allowed for a request's headers to arrive.
     pub header_read_timeout: Duration,
-    /// Largest header block accepted (status 431 beyond).
+    /// Largest header block accepted: beyond it (give or take one read), 431.
     pub max_header_bytes: usize,
     /// Time allowed for in-flight requests at shutdown.
     pub drain_timeout: Duration,
@@ -48,6 +48,7 @@ pub async fn serve(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
+        .max_header_size(options.max_header_bytes)
         .max_buf_size(options.max_header_bytes.max(8192))
         .keep_alive(true);
     tokio::pin!(shutdown);

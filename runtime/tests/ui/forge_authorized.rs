@@ -1,0 +1,8 @@
+use securegen_runtime::Authorized;
+
+struct Note;
+
+fn main() {
+    // The fields are private: only `authorize` builds one.
+    let _forged: Authorized<Note> = Authorized { action: securegen_spec::Action::Read, owner: None };
+}
