@@ -1,8 +1,12 @@
 //! securegen: APIs that are secure by default, generated from a declarative resource spec.
 //!
-//! This facade re-exports the crates a service uses. Today that is the spec model
-//! ([`spec`]): the vocabulary, the normalized [`spec::Spec`] and, with the default `yaml`
-//! feature of `securegen-spec`, the checker behind `securegen check`.
+//! This facade re-exports the crates a service uses:
+//!
+//! - [`spec`]: the one model of a spec — vocabulary, normalized [`spec::Spec`], policy rules,
+//!   and the checker behind `securegen check`;
+//! - [`runtime`]: every request-time control — JWT authentication, authorization scopes that
+//!   data access cannot do without, field masks, limits, problem+json errors, hardening
+//!   layers and audit events.
 //!
 //! ```
 //! let report = securegen::spec::check(include_str!("../examples/shop/securegen.yaml"));
@@ -10,4 +14,5 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub use securegen_runtime as runtime;
 pub use securegen_spec as spec;

@@ -134,9 +134,9 @@ pub fn check_writable<R: Resource>(
     let action = auth.action();
     let mut errors = Vec::new();
     for key in body.keys() {
-        let pointer = format!("/{}", escape_pointer(key));
+        let pointer = || format!("/{}", escape_pointer(key));
         match policy.field(key) {
-            None => errors.push(FieldError::new(pointer, format!("`{}` has no field `{key}`", policy.name))),
+            None => errors.push(FieldError::new(pointer(), format!("`{}` has no field `{key}`", policy.name))),
             Some(f) => {
                 let allowed = match f.write_grant(action, caller) {
                     Grant::Always => true,
@@ -144,7 +144,8 @@ pub fn check_writable<R: Resource>(
                     Grant::Never => false,
                 };
                 if !allowed {
-                    errors.push(FieldError::new(pointer, format!("`{key}` may not be written in {}", action.as_str())));
+                    errors
+                        .push(FieldError::new(pointer(), format!("`{key}` may not be written in {}", action.as_str())));
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::http::HeaderMap;
@@ -20,6 +20,8 @@ use crate::error::{ApiError, RateInfo};
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
 /// Every this many checks, stale keys are evicted.
 const EVICT_EVERY: u64 = 4096;
+/// Outside the key cap, keys are counted every this many checks.
+const CAP_CHECK_EVERY: u64 = 64;
 /// At the key cap, every this many checks, an eviction is tried.
 const EVICT_AT_CAP_EVERY: u64 = 256;
 
@@ -31,6 +33,8 @@ pub struct KeyedLimiter<C: Clock = DefaultClock> {
     rate: Rate,
     max_keys: usize,
     checks: AtomicU64,
+    /// Whether the last count found the table full.
+    full: AtomicBool,
 }
 
 impl<C: Clock> std::fmt::Debug for KeyedLimiter<C> {
@@ -58,7 +62,7 @@ impl<C: Clock> KeyedLimiter<C> {
     /// A limiter on `clock`, holding at most `max_keys` keys.
     pub fn with_clock(rate: Rate, max_keys: usize, clock: C) -> Self {
         let inner = RateLimiter::dashmap_with_clock(quota(rate), clock).with_middleware::<StateInformationMiddleware>();
-        Self { inner, rate, max_keys: max_keys.max(1), checks: AtomicU64::new(0) }
+        Self { inner, rate, max_keys: max_keys.max(1), checks: AtomicU64::new(0), full: AtomicBool::new(false) }
     }
 
     /// Counts one request of `key`: the limit state, or 429 with when to retry.
@@ -69,14 +73,21 @@ impl<C: Clock> KeyedLimiter<C> {
         }
         let window = self.rate.per.seconds();
         let limit = self.rate.count;
-        // At the cap, try an eviction now and then (it walks every key), and refuse while
-        // every key is still live.
-        if self.inner.len() >= self.max_keys
-            && (!n.is_multiple_of(EVICT_AT_CAP_EVERY) || {
+        // Counting keys walks every shard, so outside the cap it is counted every few calls
+        // (the cap may be overshot by that many keys). At the cap, an eviction is tried now
+        // and then (it walks every key), and new requests are refused while every key is live.
+        let full = if self.full.load(Ordering::Relaxed) || n.is_multiple_of(CAP_CHECK_EVERY) {
+            let mut full = self.inner.len() >= self.max_keys;
+            if full && n.is_multiple_of(EVICT_AT_CAP_EVERY) {
                 self.evict_stale();
-                self.inner.len() >= self.max_keys
-            })
-        {
+                full = self.inner.len() >= self.max_keys;
+            }
+            self.full.store(full, Ordering::Relaxed);
+            full
+        } else {
+            false
+        };
+        if full {
             // Every key is live: refuse rather than grow. Callers retry after one window.
             return Err(ApiError::TooManyRequests {
                 retry_after: window,
@@ -200,7 +211,7 @@ mod tests {
             if i % 100_000 == 0 {
                 clock.advance(Duration::from_millis(1));
             }
-            assert!(l.len() <= max, "{} keys held", l.len());
+            assert!(l.len() <= max + 64, "{} keys held", l.len());
         }
         assert!(refused > 0, "the cap refused new keys while every key was live");
         clock.advance(Duration::from_secs(2));

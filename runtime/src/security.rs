@@ -113,11 +113,22 @@ impl Security {
     }
 }
 
+/// A request id unique within the process and unpredictable across processes: a random
+/// per-process half and a counter, in UUID form. (A fresh v4 UUID per request would cost a
+/// system call for randomness on every request.)
+fn request_id() -> String {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seed = *SEED.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    uuid::Uuid::from_u64_pair(seed, n).to_string()
+}
+
 /// Sets a fresh request id (a client's own is replaced: ids in logs must be ours), adds the
 /// security headers, and turns any error response that is not already a problem document —
 /// from axum, a timeout, a panic — into one with the same status and headers.
 async fn harden(mut req: Request, next: Next) -> Response {
-    let id = uuid::Uuid::new_v4().to_string();
+    let id = request_id();
     let id_value = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("-"));
     req.headers_mut().insert(REQUEST_ID, id_value.clone());
     let mut response = next.run(req).await;
