@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, Request, State};
-use axum::http::header::{CONTENT_TYPE, ETAG, IF_MATCH, LOCATION};
+use axum::http::header::{ETAG, IF_MATCH, LOCATION};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -38,16 +38,21 @@ fn security(parts: &Parts) -> Result<Arc<Security>, ApiError> {
     })
 }
 
-fn refuse(parts: &Parts, subject: Option<&str>, action: Action, resource: &str, id: Option<&str>, e: &ApiError) {
-    let reason = match e {
+/// Why a request was refused, for the audit log.
+fn reason(e: &ApiError) -> &'static str {
+    match e {
         ApiError::Unauthorized { detail, .. } => detail,
         ApiError::Forbidden => "the caller's roles do not grant the action",
         ApiError::NotFound => "no such row in the caller's scope",
         ApiError::Unprocessable { .. } => "the body was refused",
+        ApiError::PayloadTooLarge { .. } => "the body is too large",
         ApiError::TooManyRequests { .. } => "rate limit exceeded",
         ApiError::PreconditionFailed | ApiError::PreconditionRequired => "version precondition",
         _ => "refused",
-    };
+    }
+}
+
+fn refuse(parts: &Parts, subject: Option<&str>, action: Action, resource: &str, id: Option<&str>, e: &ApiError) {
     audit::emit(&Event {
         request_id: audit::request_id(parts),
         subject,
@@ -55,7 +60,7 @@ fn refuse(parts: &Parts, subject: Option<&str>, action: Action, resource: &str, 
         resource,
         id,
         status: e.status().as_u16(),
-        reason,
+        reason: reason(e),
     });
 }
 
@@ -104,13 +109,7 @@ impl<R: Resource> Ctx<R> {
             resource: &R::policy().name,
             id,
             status: e.status().as_u16(),
-            reason: match &e {
-                ApiError::NotFound => "no such row in the caller's scope",
-                ApiError::Unprocessable { .. } => "the body was refused",
-                ApiError::PayloadTooLarge { .. } => "the body is too large",
-                ApiError::PreconditionFailed | ApiError::PreconditionRequired => "version precondition",
-                _ => "refused",
-            },
+            reason: reason(&e),
         });
         e
     }
@@ -311,11 +310,6 @@ pub fn routes<R: Resource>() -> Router<Db> {
         router = router.route(&format!("{}/{{id}}", policy.path), i);
     }
     router
-}
-
-/// A JSON content type check for tests and tools: whether a response is a problem document.
-pub fn is_problem(headers: &HeaderMap) -> bool {
-    headers.get(CONTENT_TYPE).is_some_and(|v| v.as_bytes() == crate::error::PROBLEM_JSON.as_bytes())
 }
 
 #[cfg(test)]

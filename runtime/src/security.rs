@@ -34,7 +34,7 @@ pub struct Security {
     pub cursors: Cursors,
     /// X-Forwarded-For hops to trust.
     pub trusted_proxies: usize,
-    /// Time allowed for one request.
+    /// Time allowed for one request, body included (408 beyond).
     pub request_timeout: Duration,
     limiters: HashMap<String, ResourceLimiter>,
     cors_origins: Vec<HeaderValue>,
@@ -95,7 +95,7 @@ impl Security {
     pub fn apply(self: &Arc<Self>, router: Router) -> Router {
         let mut router = router
             .fallback(|| async { problem_for_status(StatusCode::NOT_FOUND, None) })
-            .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, self.request_timeout))
+            .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, self.request_timeout))
             .layer(CatchPanicLayer::custom(|_| problem_for_status(StatusCode::INTERNAL_SERVER_ERROR, None)))
             .layer(axum::Extension(Auth(Arc::clone(&self.verifier))))
             .layer(axum::Extension(Arc::clone(self)));

@@ -90,3 +90,22 @@ async fn slow_headers_are_cut_off_and_huge_headers_refused() {
     let r = request(app.addr, "GET", "/api/v1/bulletins", &[big], None).await;
     assert_eq!(r.status, 431, "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_body_that_trickles_in_times_out_with_408() {
+    let tune = |s: &mut securegen_runtime::Security| s.request_timeout = Duration::from_secs(1);
+    let app = start_tuned(&SPEC_MODEL, lookup, ServeOptions::default(), tune).await;
+    let mut conn = TcpStream::connect(app.addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/notes HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\"",
+        token("slowpoke", &["user"])
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut buf = Vec::new();
+    tokio::time::timeout(Duration::from_secs(5), conn.read_to_end(&mut buf)).await.expect("answered in time").unwrap();
+    assert!(started.elapsed() < Duration::from_secs(4));
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("application/problem+json"), "{text}");
+}

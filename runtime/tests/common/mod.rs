@@ -124,6 +124,16 @@ pub async fn start() -> App {
 }
 
 pub async fn start_with(spec: &Spec, lookup: impl Fn(&str) -> Option<String>, options: ServeOptions) -> App {
+    start_tuned(spec, lookup, options, |_| {}).await
+}
+
+/// Like [`start_with`], adjusting the security context before it is applied.
+pub async fn start_tuned(
+    spec: &Spec,
+    lookup: impl Fn(&str) -> Option<String>,
+    options: ServeOptions,
+    tune: impl FnOnce(&mut Security),
+) -> App {
     // Server-side logs appear with a failing test's output.
     let _ = tracing_subscriber::fmt().with_test_writer().with_max_level(tracing::Level::WARN).try_init();
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("runtime-http");
@@ -134,7 +144,9 @@ pub async fn start_with(spec: &Spec, lookup: impl Fn(&str) -> Option<String>, op
     db.create_table::<Bulletin>().await.unwrap();
     db.create_table::<Doc>().await.unwrap();
     db.create_table::<Burst>().await.unwrap();
-    let security = Arc::new(Security::from_lookup(spec, lookup).expect("config"));
+    let mut security = Security::from_lookup(spec, lookup).expect("config");
+    tune(&mut security);
+    let security = Arc::new(security);
     let router: Router = Router::new()
         .merge(securegen_runtime::crud::routes::<Note>())
         .merge(securegen_runtime::crud::routes::<Bulletin>())
