@@ -16,3 +16,30 @@
 
 pub use securegen_runtime as runtime;
 pub use securegen_spec as spec;
+
+/// Declares a secure resource on a struct: its owner, tenant, access, limits and field rules,
+/// checked by the same validator as `securegen.yaml`, expanded into the policy as data
+/// (`impl securegen::runtime::Resource`), `Type::router()` and `Type::sqlite_ddl()`.
+///
+/// ```
+/// use securegen::secure_resource;
+///
+/// #[secure_resource(roles = [user, admin], owner = owner_id,
+///     access(create = [user], read = [owner, admin], list = [owner, admin], delete = [admin]),
+///     limits(rate = "20/minute", page_max = 50))]
+/// pub struct Order {
+///     #[field(id)] pub id: uuid_like::Uuid,
+///     #[field(server = subject)] pub owner_id: String,
+///     #[field(write(create), len(1..=100))] pub item: String,
+///     #[field(write(create), range(1..=1000))] pub quantity: i64,
+///     #[field(redact)] pub internal_note: Option<String>,
+///     #[field(server = now, kind = timestamp)] pub created_at: String,
+/// }
+/// # mod uuid_like { pub struct Uuid; }
+///
+/// use securegen::runtime::Resource as _;
+/// assert_eq!(Order::policy().path, "/api/v1/orders");
+/// assert!(Order::sqlite_ddl().starts_with("CREATE TABLE IF NOT EXISTS \"orders\""));
+/// ```
+#[cfg(feature = "derive")]
+pub use securegen_macros::secure_resource;

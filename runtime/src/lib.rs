@@ -42,3 +42,6 @@ pub use access::{Authorized, Resource, authorize};
 pub use auth::{ConfigError, MaybePrincipal, Principal, Verifier};
 pub use error::{ApiError, FieldError};
 pub use security::Security;
+
+/// The HTTP framework generated routers are built on.
+pub use axum;

@@ -43,13 +43,25 @@ pub struct Security {
 impl Security {
     /// The context of `spec` with this verifier; rate limiters per resource.
     pub fn new(spec: &Spec, verifier: Verifier, cursors: Cursors) -> Self {
+        let resources: Vec<&securegen_spec::Resource> = spec.resources.iter().collect();
+        Self::for_resources(&resources, &spec.cors_origins, verifier, cursors)
+    }
+
+    /// The context of a set of resources (for services built from annotated structs, which
+    /// have no spec file): rate limiters per resource and the CORS allowlist.
+    pub fn for_resources(
+        resources: &[&securegen_spec::Resource],
+        cors_origins: &[String],
+        verifier: Verifier,
+        cursors: Cursors,
+    ) -> Self {
         Self {
             verifier: Arc::new(verifier),
             cursors,
             trusted_proxies: 0,
             request_timeout: Duration::from_secs(30),
-            limiters: spec.resources.iter().map(|r| (r.name.clone(), ResourceLimiter::new(r.limits.rate))).collect(),
-            cors_origins: spec.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect(),
+            limiters: resources.iter().map(|r| (r.name.clone(), ResourceLimiter::new(r.limits.rate))).collect(),
+            cors_origins: cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect(),
         }
     }
 

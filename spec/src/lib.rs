@@ -37,7 +37,7 @@ pub mod render;
 #[cfg(feature = "yaml")]
 pub mod schema;
 #[cfg(feature = "yaml")]
-mod suggest;
+pub mod suggest;
 #[cfg(feature = "yaml")]
 mod validate;
 
@@ -46,7 +46,9 @@ pub use model::{Auth, Field, Jwt, KeySource, Literal, Number, Resource, Role, Se
 pub use vocab::{Action, Algorithm, AuditLevel, Backend, Database, FieldType, Keyword, PseudoRole, ServerValue};
 
 #[cfg(feature = "yaml")]
-pub use diag::{Code, Diagnostic, KeyPath, Location, Severity};
+pub use diag::{Code, Diagnostic, KeyPath, Location, Seg, Severity};
+#[cfg(feature = "yaml")]
+pub use serde_yaml::{Mapping as YamlMapping, Value as YamlValue};
 #[cfg(feature = "yaml")]
 pub use validate::is_ident;
 
@@ -93,6 +95,17 @@ pub fn check(src: &str) -> Report {
         }
     }
     diagnostics.sort_by_key(|d| (d.location.map(|l| (l.line, l.column)), d.severity));
+    Report { spec, diagnostics }
+}
+
+/// Validates a spec already parsed into a YAML tree (the attribute front end builds one).
+/// Diagnostics carry key paths but no locations: there is no source text to point into.
+#[cfg(feature = "yaml")]
+pub fn check_value(value: &serde_yaml::Value) -> Report {
+    let mut sink = diag::Sink::default();
+    let spec = analyse(value, &mut sink);
+    let mut diagnostics = sink.diagnostics;
+    diagnostics.sort_by(|a, b| (&a.path, a.severity).cmp(&(&b.path, b.severity)));
     Report { spec, diagnostics }
 }
 

@@ -1,7 +1,7 @@
-//! Did-you-mean suggestions for misspelt keys, keywords and names.
+//! Did-you-mean suggestions for misspelt keys, keywords and names (shared by both front ends).
 
 /// The candidate closest to `input`, if any is close enough to be a likely typo.
-pub(crate) fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let input_lower = input.to_ascii_lowercase();
     candidates
         .into_iter()
@@ -20,7 +20,7 @@ fn score(a: &str, b: &str) -> f64 {
 }
 
 /// `did you mean `x`?`, or a list of the choices when nothing is close.
-pub(crate) fn hint(input: &str, candidates: &[&str]) -> String {
+pub fn hint(input: &str, candidates: &[&str]) -> String {
     match closest(input, candidates.iter().copied()) {
         Some(c) => format!("did you mean `{c}`?"),
         None => format!("expected one of: {}", list(candidates)),
@@ -28,7 +28,7 @@ pub(crate) fn hint(input: &str, candidates: &[&str]) -> String {
 }
 
 /// `a`, `b`, `c`
-pub(crate) fn list(items: &[&str]) -> String {
+pub fn list(items: &[&str]) -> String {
     items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 

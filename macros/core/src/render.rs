@@ -1,0 +1,180 @@
+//! From a validated resource back to an annotated struct: the source the CLI writes for each
+//! resource, and the other half of the parity tests (YAML → model must equal YAML → struct →
+//! model). Every resolved value is written out, so nothing depends on defaults.
+
+use proc_macro2::{Ident, Literal as Lit, Span, TokenStream};
+use quote::quote;
+use securegen_spec::{Action, FieldType, Keyword, Number, Resource, Role};
+
+fn ident(name: &str) -> Ident {
+    syn::parse_str::<Ident>(name).unwrap_or_else(|_| Ident::new_raw(name, Span::call_site()))
+}
+
+/// A word inside an attribute: keywords need no `r#` there (`kind = enum`).
+fn word(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+fn words<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<Ident> {
+    items.into_iter().map(word).collect()
+}
+
+fn role_list(roles: &[Role]) -> TokenStream {
+    let items = words(roles.iter().map(Role::as_str));
+    quote!([#(#items),*])
+}
+
+fn num(n: Number) -> Lit {
+    match n {
+        Number::Int(i) => Lit::i64_unsuffixed(i),
+        Number::Float(f) => Lit::f64_unsuffixed(f),
+    }
+}
+
+/// The struct, with `#[secure_resource]` and `#[field]` attributes, that declares `r` in a
+/// service whose roles are `roles` and API version `api_version`. `krate` is the path of the
+/// `securegen` facade (`::securegen` in a service).
+pub fn annotated_struct(r: &Resource, roles: &[String], api_version: &str, krate: &syn::Path) -> TokenStream {
+    let name = &r.name;
+    let plural = &r.plural;
+    let mut args = vec![quote!(name = #name), quote!(plural = #plural)];
+    if !roles.is_empty() {
+        let roles = words(roles.iter().map(String::as_str));
+        args.push(quote!(roles = [#(#roles),*]));
+    }
+    args.push(quote!(api_version = #api_version));
+    if let Some(o) = &r.owner {
+        let o = word(o);
+        args.push(quote!(owner = #o));
+    }
+    if let Some(t) = &r.tenant {
+        let (field, claim) = (word(&t.field), &t.claim);
+        args.push(quote!(tenant(field = #field, claim = #claim)));
+    }
+    let grants = r.access.iter().map(|(a, roles)| {
+        let a = word(a.as_str());
+        let roles = role_list(roles);
+        quote!(#a = #roles)
+    });
+    args.push(quote!(access(#(#grants),*)));
+    let l = &r.limits;
+    let (rate, body, backend) = (l.rate.to_string(), l.body.to_string(), l.backend.as_str());
+    let (pd, pm, ml) =
+        (Lit::u32_unsuffixed(l.page_default), Lit::u32_unsuffixed(l.page_max), Lit::u32_unsuffixed(l.max_len));
+    args.push(quote!(limits(rate = #rate, body = #body, page_default = #pd, page_max = #pm, max_len = #ml, backend = #backend)));
+    let audit = word(r.audit.as_str());
+    args.push(quote!(audit = #audit));
+    if r.etag {
+        args.push(quote!(etag));
+    }
+    if r.deprecated {
+        args.push(quote!(deprecated));
+    }
+    if let Some(s) = &r.sunset {
+        args.push(quote!(sunset = #s));
+    }
+    if let Some(d) = &r.description {
+        args.push(quote!(description = #d));
+    }
+    if krate != &syn::parse_quote!(::securegen) {
+        args.push(quote!(crate = #krate));
+    }
+
+    let fields = r.fields.iter().map(|f| {
+        let mut attrs = Vec::new();
+        if f.primary {
+            attrs.push(quote!(id));
+        }
+        let (rust_ty, default_kind) = match f.ty {
+            FieldType::Int => (quote!(i64), FieldType::Int),
+            FieldType::Float => (quote!(f64), FieldType::Float),
+            FieldType::Bool => (quote!(bool), FieldType::Bool),
+            _ => (quote!(String), FieldType::String),
+        };
+        if f.ty != default_kind {
+            let k = word(f.ty.as_str());
+            attrs.push(quote!(kind = #k));
+        }
+        if let Some(s) = f.server {
+            let s = word(s.as_str());
+            attrs.push(quote!(server = #s));
+        }
+        if !f.write.is_empty() {
+            let w = words(f.write.iter().map(|a: &Action| a.as_str()));
+            attrs.push(quote!(write(#(#w),*)));
+        }
+        if let Some(roles) = &f.write_roles {
+            let roles = role_list(roles);
+            attrs.push(quote!(write_roles = #roles));
+        }
+        if let Some(roles) = &f.read_roles {
+            let roles = role_list(roles);
+            attrs.push(quote!(read_roles = #roles));
+        }
+        if f.redact {
+            attrs.push(quote!(redact));
+        }
+        match (f.min_len, f.max_len) {
+            (Some(lo), Some(hi)) => {
+                let (lo, hi) = (Lit::u32_unsuffixed(lo), Lit::u32_unsuffixed(hi));
+                attrs.push(quote!(len(#lo..=#hi)));
+            }
+            (None, Some(hi)) => {
+                let hi = Lit::u32_unsuffixed(hi);
+                attrs.push(quote!(len(..=#hi)));
+            }
+            (Some(lo), None) => {
+                let lo = Lit::u32_unsuffixed(lo);
+                attrs.push(quote!(len(#lo..)));
+            }
+            (None, None) => {}
+        }
+        match (f.min, f.max) {
+            (Some(lo), Some(hi)) => {
+                let (lo, hi) = (num(lo), num(hi));
+                attrs.push(quote!(range(#lo..=#hi)));
+            }
+            (None, Some(hi)) => {
+                let hi = num(hi);
+                attrs.push(quote!(range(..=#hi)));
+            }
+            (Some(lo), None) => {
+                let lo = num(lo);
+                attrs.push(quote!(range(#lo..)));
+            }
+            (None, None) => {}
+        }
+        if let Some(p) = &f.pattern {
+            attrs.push(quote!(pattern = #p));
+        }
+        if !f.values.is_empty() {
+            let v = words(f.values.iter().map(String::as_str));
+            attrs.push(quote!(values(#(#v),*)));
+        }
+        if let Some(d) = &f.default {
+            let d = match d {
+                securegen_spec::Literal::Bool(b) => quote!(#b),
+                securegen_spec::Literal::Number(n) => {
+                    let n = num(*n);
+                    quote!(#n)
+                }
+                securegen_spec::Literal::Text(s) => quote!(#s),
+            };
+            attrs.push(quote!(default = #d));
+        }
+        if let Some(d) = &f.description {
+            attrs.push(quote!(description = #d));
+        }
+        let name = ident(&f.name);
+        let ty = if f.optional { quote!(::std::option::Option<#rust_ty>) } else { rust_ty };
+        let attr = if attrs.is_empty() { quote!() } else { quote!(#[field(#(#attrs),*)]) };
+        quote!(#attr pub #name: #ty)
+    });
+    let type_name = ident(&r.type_name);
+    quote! {
+        #[#krate::secure_resource(#(#args),*)]
+        pub struct #type_name {
+            #(#fields),*
+        }
+    }
+}

@@ -1,0 +1,9 @@
+use securegen::secure_resource;
+
+#[secure_resource(roles = [user], access(read = [user]), limits(rate = "20/min"))]
+pub struct Review {
+    #[field(id, kind = uuid)]
+    pub id: String,
+}
+
+fn main() {}

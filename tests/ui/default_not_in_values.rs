@@ -1,0 +1,11 @@
+use securegen::secure_resource;
+
+#[secure_resource(roles = [user], access(read = [user], create = [user]))]
+pub struct Article {
+    #[field(id, kind = uuid)]
+    pub id: String,
+    #[field(kind = enum, values(draft, published), default = "archived")]
+    pub status: String,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use securegen::secure_resource;
+
+#[secure_resource(roles = [user], access(read = [user], create = [user]))]
+pub struct Tag {
+    #[field(id, kind = uuid)]
+    pub id: String,
+    #[field(write(create), len(1..10))]
+    pub label: String,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use securegen::secure_resource;
+
+// Every problem is reported in one compilation.
+#[secure_resource(roles = [user], access(read = [usr], delete = [anyone]), limits(rate = "0/minute"))]
+pub struct Order {
+    #[field(id, kind = uuid)]
+    pub id: String,
+    #[field(write(create), range(5..=1))]
+    pub quantity: i64,
+}
+
+fn main() {}

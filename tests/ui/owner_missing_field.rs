@@ -1,0 +1,11 @@
+use securegen::secure_resource;
+
+#[secure_resource(roles = [user], owner = author_id, access(read = [owner]))]
+pub struct Post {
+    #[field(id, kind = uuid)]
+    pub id: String,
+    #[field(server = subject)]
+    pub owner_id: String,
+}
+
+fn main() {}

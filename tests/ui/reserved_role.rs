@@ -1,0 +1,9 @@
+use securegen::secure_resource;
+
+#[secure_resource(roles = [user, owner], access(read = [user]))]
+pub struct Doc {
+    #[field(id, kind = uuid)]
+    pub id: String,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use securegen::secure_resource;
+
+#[secure_resource(roles = [user, admin], access(read = [admn]))]
+pub struct Order {
+    #[field(id, kind = uuid)]
+    pub id: String,
+}
+
+fn main() {
+    // The struct is re-emitted on error: using it raises no second error.
+    let _ = Order { id: String::new() };
+}
