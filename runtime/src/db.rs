@@ -3,8 +3,10 @@
 //! never read, so it answers exactly like a missing one. Identifiers come from the validated
 //! spec; every value is bound as a parameter.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use securegen_spec::{Action, FieldType, ServerValue};
@@ -39,6 +41,16 @@ impl Db {
         let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         let read = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         Ok(Self { read, write })
+    }
+
+    /// The pool for reads, for hand-written queries (which must carry their own scope).
+    pub fn reader(&self) -> &SqlitePool {
+        &self.read
+    }
+
+    /// The single-connection pool for writes.
+    pub fn writer(&self) -> &SqlitePool {
+        &self.write
     }
 
     /// Creates the table of `R` when it does not exist.
@@ -86,6 +98,26 @@ pub fn create_table_sql(r: &securegen_spec::Resource) -> String {
     sql
 }
 
+/// The SQL of a read or delete, built once per resource, statement and scope shape: the text
+/// depends only on the policy and on which filters the scope carries, never on values.
+fn statement<R: Resource>(auth: &Authorized<R>, kind: &'static str, build: impl FnOnce(&mut String)) -> Arc<str> {
+    type Key = (usize, &'static str, bool, bool);
+    static CACHE: OnceLock<RwLock<HashMap<Key, Arc<str>>>> = OnceLock::new();
+    let policy = R::policy();
+    let owner = policy.owner.is_some() && auth.owner_filter().is_some();
+    let tenant = policy.tenant.is_some() && auth.tenant_filter().is_some();
+    let key = (std::ptr::from_ref(policy) as usize, kind, owner, tenant);
+    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
+    if let Some(sql) = cache.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Arc::clone(sql);
+    }
+    let mut sql = String::new();
+    build(&mut sql);
+    let sql: Arc<str> = Arc::from(sql);
+    cache.write().unwrap_or_else(PoisonError::into_inner).insert(key, Arc::clone(&sql));
+    sql
+}
+
 /// Appends ` AND owner = ? AND tenant = ?` for the scope of `auth`, and collects the binds.
 fn scope<R: Resource>(auth: &Authorized<R>, sql: &mut String, binds: &mut Vec<Value>) {
     let policy = R::policy();
@@ -97,6 +129,12 @@ fn scope<R: Resource>(auth: &Authorized<R>, sql: &mut String, binds: &mut Vec<Va
         let _ = write!(sql, " AND \"{}\" = ?", t.field);
         binds.push(Value::String(tenant.to_owned()));
     }
+}
+
+/// The values of the scope filters, in the order [`scope`] writes them.
+fn scope_binds<R: Resource>(auth: &Authorized<R>, binds: &mut Vec<Value>) {
+    let mut ignored = String::new();
+    scope(auth, &mut ignored, binds);
 }
 
 fn bind_all<'q>(
@@ -188,10 +226,13 @@ pub async fn fetch<R: Resource>(
     id: &str,
 ) -> Result<Option<Map<String, Value>>, ApiError> {
     let policy = R::policy();
-    let mut sql = format!("SELECT * FROM \"{}\" WHERE \"{}\" = ?", policy.table, policy.id);
     let mut binds = vec![Value::String(id.to_owned())];
-    scope(auth, &mut sql, &mut binds);
-    let row = bind_all(sqlx::query(sql_safe(sql)), binds).fetch_optional(&db.read).await?;
+    let sql = statement(auth, "fetch", |sql| {
+        let _ = write!(sql, "SELECT * FROM \"{}\" WHERE \"{}\" = ?", policy.table, policy.id);
+        scope(auth, sql, &mut Vec::new());
+    });
+    scope_binds(auth, &mut binds);
+    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_optional(&db.read).await?;
     Ok(row.map(|r| to_map(policy, &r)).transpose()?)
 }
 
@@ -252,10 +293,13 @@ pub async fn update<R: Resource>(
 /// Deletes the row with this id in the caller's scope; `false` when none matched.
 pub async fn delete<R: Resource>(db: &Db, auth: &Authorized<R>, id: &str) -> Result<bool, ApiError> {
     let policy = R::policy();
-    let mut sql = format!("DELETE FROM \"{}\" WHERE \"{}\" = ?", policy.table, policy.id);
     let mut binds = vec![Value::String(id.to_owned())];
-    scope(auth, &mut sql, &mut binds);
-    let done = bind_all(sqlx::query(sql_safe(sql)), binds).execute(&db.write).await?;
+    let sql = statement(auth, "delete", |sql| {
+        let _ = write!(sql, "DELETE FROM \"{}\" WHERE \"{}\" = ?", policy.table, policy.id);
+        scope(auth, sql, &mut Vec::new());
+    });
+    scope_binds(auth, &mut binds);
+    let done = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).execute(&db.write).await?;
     Ok(done.rows_affected() > 0)
 }
 
