@@ -62,6 +62,10 @@ fn token(sub: &str, roles: &[&str]) -> String {
 }
 
 async fn start() -> SocketAddr {
+    start_with(Order::router()).await
+}
+
+async fn start_with(orders: securegen::runtime::axum::Router<Db>) -> SocketAddr {
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("annotated");
     std::fs::create_dir_all(&dir).unwrap();
     let db =
@@ -82,7 +86,7 @@ async fn start() -> SocketAddr {
     let resources = [Order::policy(), Product::policy()];
     let security =
         Arc::new(Security::for_resources(&resources, &[], verifier, securegen::runtime::page::Cursors::random()));
-    let app = security.apply(Order::router().merge(Product::router()).with_state(db));
+    let app = security.apply(orders.merge(Product::router()).with_state(db));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(listener, app, ServeOptions::default(), std::future::pending()));
@@ -230,4 +234,81 @@ async fn the_http_contract_holds_for_annotated_structs() {
     assert_eq!(statuses, vec![200, 200, 200, 429]);
     let limited: Value = send(addr, "GET", "/api/v1/products", None, None).await.problem(429);
     assert_eq!(limited["status"], 429);
+}
+
+/// Ids and internal notes of the rows `after_create` saw.
+type Seen = Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
+
+/// Business logic written against the generated typed hooks.
+struct Shop {
+    created: Seen,
+}
+
+impl OrderHooks for Shop {
+    fn before_create(
+        &self,
+        _call: &securegen::runtime::hooks::Call<'_>,
+        body: &mut OrderCreate,
+    ) -> Result<(), securegen::runtime::ApiError> {
+        if body.item == "forbidden" {
+            return Err(securegen::runtime::ApiError::Conflict { detail: "that item cannot be ordered".to_owned() });
+        }
+        if body.item == "huge" {
+            body.quantity = 5000;
+        }
+        body.item = body.item.trim().to_owned();
+        Ok(())
+    }
+
+    fn after_create(&self, call: &securegen::runtime::hooks::Call<'_>, row: &OrderRow) {
+        assert_eq!(call.subject, Some(row.owner_id.as_str()));
+        self.created.lock().unwrap().push((row.id.clone(), row.internal_note.clone()));
+    }
+
+    fn before_update(
+        &self,
+        _call: &securegen::runtime::hooks::Call<'_>,
+        current: &OrderRow,
+        changes: &mut OrderUpdate,
+    ) -> Result<(), securegen::runtime::ApiError> {
+        if current.status == "shipped" && changes.quantity.is_some() {
+            return Err(securegen::runtime::ApiError::Conflict { detail: "shipped orders are final".to_owned() });
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn typed_hooks_add_business_logic_without_bypassing_checks() {
+    let created: Seen = Arc::default();
+    let addr = start_with(Order::router_with(Shop { created: Arc::clone(&created) })).await;
+    let (alice, admin) = (token("alice", &["user"]), token("root", &["admin"]));
+    let r =
+        send(addr, "POST", "/api/v1/orders", Some(&alice), Some(&json!({ "item": "  padded  ", "quantity": 1 }))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["item"], "padded", "before_create changed the body");
+    let id = r.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(created.lock().unwrap().as_slice(), &[(id.clone(), None)], "after_create saw the stored row");
+    let refused =
+        send(addr, "POST", "/api/v1/orders", Some(&alice), Some(&json!({ "item": "forbidden", "quantity": 1 }))).await;
+    assert_eq!(refused.problem(409)["detail"], "that item cannot be ordered");
+    let huge =
+        send(addr, "POST", "/api/v1/orders", Some(&alice), Some(&json!({ "item": "huge", "quantity": 1 }))).await;
+    assert_eq!(pointers(&huge), vec!["/quantity"], "what a hook sets is validated again");
+    assert_eq!(created.lock().unwrap().len(), 1, "refused creations run no after_create");
+    let smuggled = send(
+        addr,
+        "POST",
+        "/api/v1/orders",
+        Some(&alice),
+        Some(&json!({ "item": "x", "quantity": 1, "owner_id": "m" })),
+    )
+    .await;
+    assert_eq!(pointers(&smuggled), vec!["/owner_id"], "hooks run after the allowlist");
+
+    let r =
+        send(addr, "PATCH", &format!("/api/v1/orders/{id}"), Some(&admin), Some(&json!({ "status": "shipped" }))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = send(addr, "PATCH", &format!("/api/v1/orders/{id}"), Some(&alice), Some(&json!({ "quantity": 2 }))).await;
+    assert_eq!(r.problem(409)["detail"], "shipped orders are final");
 }

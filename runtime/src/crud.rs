@@ -20,6 +20,7 @@ use crate::audit::{self, Event};
 use crate::auth::Principal;
 use crate::db::{self, Db};
 use crate::error::{ApiError, RateInfo};
+use crate::hooks::{Call, HookSet, Hooks, NoHooks};
 use crate::rules::rules_for;
 use crate::security::Security;
 
@@ -29,6 +30,8 @@ struct Ctx<R> {
     auth: Authorized<R>,
     request_id: String,
     rate: RateInfo,
+    hooks: Arc<dyn Hooks<R>>,
+    roles: Vec<String>,
 }
 
 fn security(parts: &Parts) -> Result<Arc<Security>, ApiError> {
@@ -82,10 +85,19 @@ fn begin<R: Resource>(parts: &Parts, action: Action, id: Option<&str>) -> Result
         None => RateInfo { limit: 0, remaining: 0, reset: 0, window: 0 },
     };
     let request_id = audit::request_id(parts).unwrap_or("-").to_owned();
-    Ok(Ctx { security, auth, request_id, rate })
+    let hooks = parts
+        .extensions
+        .get::<HookSet<R>>()
+        .map_or_else(|| Arc::new(NoHooks) as Arc<dyn Hooks<R>>, |h| Arc::clone(&h.0));
+    let roles = principal.map(|p| p.roles).unwrap_or_default();
+    Ok(Ctx { security, auth, request_id, rate, hooks, roles })
 }
 
 impl<R: Resource> Ctx<R> {
+    fn call(&self) -> Call<'_> {
+        Call { subject: self.auth.subject(), roles: &self.roles, request_id: &self.request_id }
+    }
+
     fn audit(&self, id: Option<&str>, status: StatusCode) {
         let action = self.auth.action();
         if action.is_write() || R::policy().audit == securegen_spec::AuditLevel::All {
@@ -168,19 +180,28 @@ async fn body<R: Resource>(
     ctx: &Ctx<R>,
     parts: &Parts,
     body: axum::body::Body,
-    owns_row: bool,
+    current: Option<&Map<String, Value>>,
 ) -> Result<Map<String, Value>, ApiError> {
     let policy = R::policy();
     let map = crate::body::read_object(&parts.headers, body, policy.limits.body.0).await?;
+    let owns_row = current.is_none_or(|row| ctx.auth.owns(row));
     check_writable(&ctx.auth, &map, owns_row)?;
-    rules_for(policy).validate(policy, ctx.auth.action(), map)
+    let rules = rules_for(policy);
+    let mut map = rules.validate(policy, ctx.auth.action(), map)?;
+    match current {
+        None => ctx.hooks.before_create(&ctx.call(), &mut map)?,
+        Some(row) => ctx.hooks.before_update(&ctx.call(), row, &mut map)?,
+    }
+    // What the hooks changed is validated like the client's values.
+    rules.validate(policy, ctx.auth.action(), map)
 }
 
 async fn create<R: Resource>(State(db): State<Db>, req: Request) -> Result<Response, ApiError> {
     let (parts, raw) = req.into_parts();
     let ctx = begin::<R>(&parts, Action::Create, None)?;
-    let values = body(&ctx, &parts, raw, true).await.map_err(|e| ctx.refused(None, e))?;
+    let values = body(&ctx, &parts, raw, None).await.map_err(|e| ctx.refused(None, e))?;
     let stored = db::insert(&db, &ctx.auth, values).await?;
+    ctx.hooks.after_create(&ctx.call(), &stored);
     let (stored, version) = split_version::<R>(stored);
     let id = stored.get(&R::policy().id).and_then(Value::as_str).unwrap_or_default().to_owned();
     ctx.audit(Some(&id), StatusCode::CREATED);
@@ -248,12 +269,12 @@ async fn update<R: Resource>(State(db): State<Db>, Path(id): Path<String>, req: 
     let Some(current) = db::fetch(&db, &ctx.auth, &id).await? else {
         return Err(ctx.refused(Some(&id), ApiError::NotFound));
     };
-    let owns = ctx.auth.owns(&current);
-    let changes = body(&ctx, &parts, raw, owns).await.map_err(|e| ctx.refused(Some(&id), e))?;
+    let changes = body(&ctx, &parts, raw, Some(&current)).await.map_err(|e| ctx.refused(Some(&id), e))?;
     let Some(row) = db::update(&db, &ctx.auth, &id, &changes, expected).await? else {
         let e = if expected.is_some() { ApiError::PreconditionFailed } else { ApiError::NotFound };
         return Err(ctx.refused(Some(&id), e));
     };
+    ctx.hooks.after_update(&ctx.call(), &row);
     let (row, version) = split_version::<R>(row);
     ctx.audit(Some(&id), StatusCode::OK);
     Ok(ctx.respond(StatusCode::OK, &Value::Object(view(&ctx.auth, row)), version))
@@ -262,9 +283,11 @@ async fn update<R: Resource>(State(db): State<Db>, Path(id): Path<String>, req: 
 async fn delete<R: Resource>(State(db): State<Db>, Path(id): Path<String>, req: Request) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
     let ctx = begin::<R>(&parts, Action::Delete, Some(&id))?;
+    ctx.hooks.before_delete(&ctx.call(), &id).map_err(|e| ctx.refused(Some(&id), e))?;
     if !db::delete(&db, &ctx.auth, &id).await? {
         return Err(ctx.refused(Some(&id), ApiError::NotFound));
     }
+    ctx.hooks.after_delete(&ctx.call(), &id);
     ctx.audit(Some(&id), StatusCode::NO_CONTENT);
     let mut response = StatusCode::NO_CONTENT.into_response();
     if ctx.rate.limit > 0 {
@@ -272,6 +295,11 @@ async fn delete<R: Resource>(State(db): State<Db>, Path(id): Path<String>, req: 
     }
     deprecation_headers(R::policy(), response.headers_mut());
     Ok(response)
+}
+
+/// The routes of `R` with business-logic hooks around its actions.
+pub fn routes_with<R: Resource>(hooks: Arc<dyn Hooks<R>>) -> Router<Db> {
+    routes::<R>().layer(axum::Extension(HookSet(hooks)))
 }
 
 /// The routes of `R`: only the granted actions have a handler; another method on a routed

@@ -32,6 +32,7 @@ pub mod body;
 pub mod crud;
 pub mod db;
 pub mod error;
+pub mod hooks;
 pub mod limits;
 pub mod page;
 pub mod rules;
@@ -45,3 +46,7 @@ pub use security::Security;
 
 /// The HTTP framework generated routers are built on.
 pub use axum;
+/// Serialization, for the DTOs generated code derives.
+pub use serde;
+/// JSON values, which hooks and bodies are made of.
+pub use serde_json;

@@ -448,6 +448,12 @@ pub(crate) fn parse(args: TokenStream, mut item: ItemStruct) -> syn::Result<Pars
         spans.push((KeyPath::root().key("service").key("api_version"), *s));
     }
 
+    if !item.generics.params.is_empty() {
+        errors.push(syn::Error::new_spanned(
+            &item.generics,
+            "#[secure_resource] structs cannot be generic: a resource is one table",
+        ));
+    }
     errors.finish()?;
     let doc = crate::document(
         &name.0,

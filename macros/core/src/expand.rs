@@ -19,8 +19,10 @@ pub(crate) fn expand(parsed: &Parsed, resource: &Resource) -> TokenStream {
     let path = &resource.path;
     let doc_router =
         format!("The routes of `{path}`: only the actions granted in `access`, each enforced by the runtime.");
+    let companions = crate::dto::companions(ident, krate, resource);
     quote! {
         #item
+        #companions
 
         impl #generics_impl #krate::runtime::Resource for #ident #generics_ty #where_clause {
             fn policy() -> &'static #krate::spec::Resource {

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod attr;
+mod dto;
 mod expand;
 mod fallback;
 mod literal;

@@ -6,7 +6,7 @@ use proc_macro2::{Ident, Literal as Lit, Span, TokenStream};
 use quote::quote;
 use securegen_spec::{Action, FieldType, Keyword, Number, Resource, Role};
 
-fn ident(name: &str) -> Ident {
+pub(crate) fn ident(name: &str) -> Ident {
     syn::parse_str::<Ident>(name).unwrap_or_else(|_| Ident::new_raw(name, Span::call_site()))
 }
 
