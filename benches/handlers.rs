@@ -54,7 +54,7 @@ async fn hand_read(
         sqlx::query("SELECT id, owner_id, item, quantity, internal_note FROM orders WHERE id = ? AND owner_id = ?")
             .bind(&id)
             .bind(&p.subject)
-            .fetch_optional(db.reader())
+            .fetch_optional(db.reader().ok_or(ApiError::Internal)?)
             .await?
             .ok_or(ApiError::NotFound)?;
     let mut m = Map::new();

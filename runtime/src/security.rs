@@ -69,6 +69,14 @@ impl Security {
     /// key variable the spec names, `TRUSTED_PROXIES` (default 0) and `CURSOR_SECRET`
     /// (optional; without it cursors are signed with a per-process key).
     pub fn from_lookup(spec: &Spec, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        if spec.limits.backend == securegen_spec::Backend::Redis {
+            // Failing closed: a service that asked for a shared limit must not silently get
+            // one limit per instance.
+            return Err(ConfigError::Invalid {
+                name: "defaults.limits.backend".to_owned(),
+                reason: "the redis rate-limit backend is not available in this runtime yet; use `memory`".to_owned(),
+            });
+        }
         let tenant_claims: Vec<&str> =
             spec.resources.iter().filter_map(|r| r.tenant.as_ref()).map(|t| t.claim.as_str()).collect();
         let verifier = Verifier::from_lookup(&spec.auth.jwt, &tenant_claims, &lookup)?;

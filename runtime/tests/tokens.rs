@@ -188,4 +188,8 @@ fn configuration_fails_closed_naming_the_variable() {
     let err = securegen_runtime::Security::from_lookup(&SPEC_MODEL, env("CURSOR_SECRET", "tiny")).unwrap_err();
     assert!(matches!(&err, ConfigError::ShortSecret { name, .. } if name == "CURSOR_SECRET"), "{err}");
     assert!(securegen_runtime::Security::from_lookup(&SPEC_MODEL, env("TRUSTED_PROXIES", "1")).is_ok());
+    let mut shared_limits = SPEC_MODEL.clone();
+    shared_limits.limits.backend = securegen_spec::Backend::Redis;
+    let err = securegen_runtime::Security::from_lookup(&shared_limits, env("X", "")).unwrap_err();
+    assert!(matches!(&err, ConfigError::Invalid { name, .. } if name == "defaults.limits.backend"), "{err}");
 }

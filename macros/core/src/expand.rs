@@ -39,7 +39,12 @@ pub(crate) fn expand(parsed: &Parsed, resource: &Resource) -> TokenStream {
 
             /// The SQLite `CREATE TABLE` of this resource.
             pub fn sqlite_ddl() -> ::std::string::String {
-                #krate::runtime::db::create_table_sql(<Self as #krate::runtime::Resource>::policy())
+                #krate::runtime::db::create_table_sql(<Self as #krate::runtime::Resource>::policy(), #krate::runtime::db::Dialect::Sqlite)
+            }
+
+            /// The PostgreSQL `CREATE TABLE` of this resource.
+            pub fn postgres_ddl() -> ::std::string::String {
+                #krate::runtime::db::create_table_sql(<Self as #krate::runtime::Resource>::policy(), #krate::runtime::db::Dialect::Postgres)
             }
         }
     }

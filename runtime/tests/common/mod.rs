@@ -2,8 +2,26 @@
 //! raw HTTP/1.1 client (raw, so that tests can send what well-behaved clients never do).
 #![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used)]
 
+#[path = "cases.rs"]
+pub mod cases;
 #[path = "http.rs"]
 mod http;
+
+/// One `#[tokio::test]` per case, each on a fresh service from `$start` (an `Option<App>`:
+/// `None` skips).
+#[macro_export]
+macro_rules! http_cases {
+    ($start:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test]
+            async fn $name() {
+                if let Some(app) = $start {
+                    common::cases::$name(app).await;
+                }
+            }
+        )+
+    };
+}
 
 use std::net::SocketAddr;
 use std::sync::{Arc, LazyLock};
@@ -113,6 +131,30 @@ pub struct App {
     pub addr: SocketAddr,
     pub db: Db,
     pub security: Arc<Security>,
+    /// The PostgreSQL schema to drop when the test is done.
+    pub schema: Option<DropSchema>,
+}
+
+/// Drops a test schema (on its own thread and runtime: `Drop` cannot await).
+pub struct DropSchema {
+    url: String,
+    schema: String,
+}
+
+impl Drop for DropSchema {
+    fn drop(&mut self) {
+        let (url, schema) = (self.url.clone(), self.schema.clone());
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                    let _ =
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 pub fn lookup(name: &str) -> Option<String> {
@@ -122,6 +164,28 @@ pub fn lookup(name: &str) -> Option<String> {
 /// Starts the service on an ephemeral port of 127.0.0.1 with a fresh SQLite file.
 pub async fn start() -> App {
     start_with(&SPEC_MODEL, lookup, ServeOptions::default()).await
+}
+
+/// The variable naming the PostgreSQL server of the PostgreSQL cases.
+pub const POSTGRES_VAR: &str = "SECUREGEN_TEST_POSTGRES";
+
+/// Starts the service on PostgreSQL, in a fresh schema; `None` (with a note) when
+/// `SECUREGEN_TEST_POSTGRES` is unset.
+pub async fn start_postgres() -> Option<App> {
+    let Ok(url) = std::env::var(POSTGRES_VAR) else {
+        // Straight to the process's stderr: the test harness captures `eprintln!`, and a
+        // skip should be seen.
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "skipped: {POSTGRES_VAR} is not set (e.g. postgres://postgres@127.0.0.1:5432/test)");
+        return None;
+    };
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(&url).await.unwrap_or_else(|e| panic!("{POSTGRES_VAR}={url}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.unwrap();
+    let db = Db::connect_postgres_schema(&url, &schema).await.unwrap();
+    let mut app = start_on(db, &SPEC_MODEL, lookup, ServeOptions::default(), |_| {}).await;
+    app.schema = Some(DropSchema { url, schema });
+    Some(app)
 }
 
 pub async fn start_with(spec: &Spec, lookup: impl Fn(&str) -> Option<String>, options: ServeOptions) -> App {
@@ -141,6 +205,17 @@ pub async fn start_tuned(
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{}.db", uuid::Uuid::new_v4()));
     let db = Db::connect(&format!("sqlite://{}", file.display())).await.expect("sqlite");
+    start_on(db, spec, lookup, options, tune).await
+}
+
+/// Serves the test service on `db`.
+pub async fn start_on(
+    db: Db,
+    spec: &Spec,
+    lookup: impl Fn(&str) -> Option<String>,
+    options: ServeOptions,
+    tune: impl FnOnce(&mut Security),
+) -> App {
     db.create_table::<Note>().await.unwrap();
     db.create_table::<Bulletin>().await.unwrap();
     db.create_table::<Doc>().await.unwrap();
@@ -159,7 +234,7 @@ pub async fn start_tuned(
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(listener, app, options, std::future::pending()));
-    App { addr, db, security }
+    App { addr, db, security, schema: None }
 }
 
 pub fn now() -> u64 {

@@ -1,0 +1,171 @@
+//! The text of every statement, per dialect. Identifiers are table and field names from a
+//! validated spec (`^[a-z][a-z0-9_]*$`, double-quoted); values are always placeholders.
+//! Read and delete statements depend only on the policy and on which scope filters apply, so
+//! they are built once and shared (and the driver keeps one prepared statement per text).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+
+use securegen_spec::{Field, FieldType, Resource as Policy};
+
+use super::VERSION_COLUMN;
+use crate::access::{Authorized, Resource};
+
+/// The SQL dialect of a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// `?` placeholders, `INTEGER`/`REAL`/`TEXT`.
+    Sqlite,
+    /// `$n` placeholders, `BIGINT`/`DOUBLE PRECISION`/`BOOLEAN`/`TEXT`.
+    Postgres,
+}
+
+/// Numbers placeholders in order.
+struct Params {
+    dialect: Dialect,
+    n: usize,
+}
+
+impl Params {
+    fn new(dialect: Dialect) -> Self {
+        Self { dialect, n: 0 }
+    }
+
+    fn next(&mut self) -> String {
+        self.n += 1;
+        match self.dialect {
+            Dialect::Sqlite => "?".to_owned(),
+            Dialect::Postgres => format!("${}", self.n),
+        }
+    }
+}
+
+fn column_type(d: Dialect, ty: FieldType) -> &'static str {
+    match (d, ty) {
+        (Dialect::Sqlite, FieldType::Int | FieldType::Bool) => "INTEGER",
+        (Dialect::Sqlite, FieldType::Float) => "REAL",
+        (Dialect::Postgres, FieldType::Int) => "BIGINT",
+        (Dialect::Postgres, FieldType::Float) => "DOUBLE PRECISION",
+        (Dialect::Postgres, FieldType::Bool) => "BOOLEAN",
+        _ => "TEXT",
+    }
+}
+
+/// The `CREATE TABLE` of a resource in a dialect.
+pub fn create_table_sql(r: &Policy, d: Dialect) -> String {
+    let cols: Vec<String> = r
+        .fields
+        .iter()
+        .map(|f| {
+            let mut c = format!("\"{}\" {}", f.name, column_type(d, f.ty));
+            if f.primary {
+                c.push_str(" PRIMARY KEY");
+            }
+            if !f.optional {
+                c.push_str(" NOT NULL");
+            }
+            c
+        })
+        .collect();
+    let mut sql = format!("CREATE TABLE IF NOT EXISTS \"{}\" ({}", r.table, cols.join(", "));
+    if r.etag {
+        let int = if d == Dialect::Postgres { "BIGINT" } else { "INTEGER" };
+        let _ = write!(sql, ", \"{VERSION_COLUMN}\" {int} NOT NULL DEFAULT 1");
+    }
+    sql.push(')');
+    sql
+}
+
+/// ` AND owner = ? AND tenant = ?` for the filters `auth` carries.
+fn scope<R: Resource>(policy: &Policy, auth: &Authorized<R>, p: &mut Params, sql: &mut String) {
+    if let (Some(field), Some(_)) = (&policy.owner, auth.owner_filter()) {
+        let _ = write!(sql, " AND \"{field}\" = {}", p.next());
+    }
+    if let (Some(t), Some(_)) = (&policy.tenant, auth.tenant_filter()) {
+        let _ = write!(sql, " AND \"{}\" = {}", t.field, p.next());
+    }
+}
+
+/// A statement from the cache, built by `build` on first use.
+pub(super) fn cached<R: Resource>(
+    d: Dialect,
+    auth: &Authorized<R>,
+    kind: &'static str,
+    build: impl FnOnce(Dialect, &mut String),
+) -> Arc<str> {
+    type Key = (usize, Dialect, &'static str, bool, bool);
+    static CACHE: OnceLock<RwLock<HashMap<Key, Arc<str>>>> = OnceLock::new();
+    let policy = R::policy();
+    let key = (
+        std::ptr::from_ref(policy) as usize,
+        d,
+        kind,
+        policy.owner.is_some() && auth.owner_filter().is_some(),
+        policy.tenant.is_some() && auth.tenant_filter().is_some(),
+    );
+    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
+    if let Some(sql) = cache.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
+        return Arc::clone(sql);
+    }
+    let mut sql = String::new();
+    build(d, &mut sql);
+    let sql: Arc<str> = Arc::from(sql);
+    cache.write().unwrap_or_else(PoisonError::into_inner).insert(key, Arc::clone(&sql));
+    sql
+}
+
+/// `SELECT … WHERE id = ? AND scope`.
+pub(super) fn fetch<R: Resource>(d: Dialect, policy: &Policy, auth: &Authorized<R>, sql: &mut String) {
+    let mut p = Params::new(d);
+    let _ = write!(sql, "SELECT * FROM \"{}\" WHERE \"{}\" = {}", policy.table, policy.id, p.next());
+    scope(policy, auth, &mut p, sql);
+}
+
+/// `SELECT … WHERE scope [AND id > ?] ORDER BY id LIMIT ?`.
+pub(super) fn page<R: Resource>(d: Dialect, policy: &Policy, auth: &Authorized<R>, after: bool, sql: &mut String) {
+    let mut p = Params::new(d);
+    let _ = write!(sql, "SELECT * FROM \"{}\" WHERE 1 = 1", policy.table);
+    scope(policy, auth, &mut p, sql);
+    if after {
+        let _ = write!(sql, " AND \"{}\" > {}", policy.id, p.next());
+    }
+    let _ = write!(sql, " ORDER BY \"{}\" LIMIT {}", policy.id, p.next());
+}
+
+/// `DELETE … WHERE id = ? AND scope`.
+pub(super) fn delete<R: Resource>(d: Dialect, policy: &Policy, auth: &Authorized<R>, sql: &mut String) {
+    let mut p = Params::new(d);
+    let _ = write!(sql, "DELETE FROM \"{}\" WHERE \"{}\" = {}", policy.table, policy.id, p.next());
+    scope(policy, auth, &mut p, sql);
+}
+
+/// `INSERT INTO … (fields) VALUES (…) RETURNING *`.
+pub(super) fn insert(d: Dialect, policy: &Policy, fields: &[&Field]) -> String {
+    let mut p = Params::new(d);
+    let cols: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
+    let vals: Vec<String> = fields.iter().map(|_| p.next()).collect();
+    format!("INSERT INTO \"{}\" ({}) VALUES ({}) RETURNING *", policy.table, cols.join(", "), vals.join(", "))
+}
+
+/// `UPDATE … SET fields [, version + 1] WHERE id = ? AND scope [AND version = ?] RETURNING *`.
+pub(super) fn update<R: Resource>(
+    d: Dialect,
+    policy: &Policy,
+    auth: &Authorized<R>,
+    fields: &[&Field],
+    versioned: bool,
+) -> String {
+    let mut p = Params::new(d);
+    let mut sets: Vec<String> = fields.iter().map(|f| format!("\"{}\" = {}", f.name, p.next())).collect();
+    if policy.etag {
+        sets.push(format!("\"{VERSION_COLUMN}\" = \"{VERSION_COLUMN}\" + 1"));
+    }
+    let mut sql = format!("UPDATE \"{}\" SET {} WHERE \"{}\" = {}", policy.table, sets.join(", "), policy.id, p.next());
+    scope(policy, auth, &mut p, &mut sql);
+    if versioned {
+        let _ = write!(sql, " AND \"{VERSION_COLUMN}\" = {}", p.next());
+    }
+    sql.push_str(" RETURNING *");
+    sql
+}

@@ -1,0 +1,316 @@
+//! The HTTP cases of the runtime, written once and run against each backend (`http.rs`:
+//! SQLite; `postgres.rs`: PostgreSQL).
+#![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::{Value, json};
+
+use super::*;
+
+async fn create_note(app: &App, tok: &str, title: &str) -> Value {
+    let r =
+        send(app.addr, "POST", "/api/v1/notes", Some(tok), Some(&json!({ "title": title, "secret": "s3cr3t-value" })))
+            .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()
+}
+
+pub async fn create_read_list_update_delete_follow_the_contract(app: App) {
+    let (alice, admin) = (token("alice", &["user"]), token("root", &["admin"]));
+    let r = send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&json!({ "title": "first" }))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let note = r.json();
+    let id = note["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.header("location"), Some(format!("/api/v1/notes/{id}").as_str()));
+    assert_eq!(note["owner_id"], "alice", "the owner is the token subject");
+    assert_eq!(note["priority"], 3, "defaults are applied");
+    assert_eq!(note["status"], "open");
+    assert!(note["created_at"].as_str().unwrap().ends_with('Z'));
+    assert!(r.header("ratelimit-limit").is_some());
+
+    let r = send(app.addr, "GET", &format!("/api/v1/notes/{id}"), Some(&alice), None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["title"], "first");
+
+    let r = send(app.addr, "PATCH", &format!("/api/v1/notes/{id}"), Some(&alice), Some(&json!({ "title": "second" })))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["title"], "second");
+
+    let r = send(app.addr, "GET", "/api/v1/notes", Some(&alice), None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(r.json()["next_cursor"], Value::Null);
+
+    let r = send(app.addr, "DELETE", &format!("/api/v1/notes/{id}"), Some(&admin), None).await;
+    assert_eq!(r.status, 204);
+    assert_eq!(r.body, "");
+    send(app.addr, "GET", &format!("/api/v1/notes/{id}"), Some(&alice), None).await.problem(404);
+}
+
+pub async fn another_users_row_is_indistinguishable_from_a_missing_one(app: App) {
+    let (alice, bob, admin) = (token("alice", &["user"]), token("bob", &["user"]), token("root", &["admin"]));
+    let id = create_note(&app, &alice, "alice's").await["id"].as_str().unwrap().to_owned();
+    let missing = "0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e";
+    for (method, body) in [("GET", None), ("PATCH", Some(json!({ "title": "pwned" })))] {
+        let theirs = send(app.addr, method, &format!("/api/v1/notes/{id}"), Some(&bob), body.as_ref()).await;
+        let absent = send(app.addr, method, &format!("/api/v1/notes/{missing}"), Some(&bob), body.as_ref()).await;
+        let (mut a, mut b) = (theirs.problem(404), absent.problem(404));
+        a.as_object_mut().unwrap().remove("request_id");
+        b.as_object_mut().unwrap().remove("request_id");
+        assert_eq!(a, b, "{method}: a foreign row must answer exactly like a missing one");
+    }
+    let r = send(app.addr, "GET", "/api/v1/notes", Some(&bob), None).await;
+    assert_eq!(r.json()["items"], json!([]), "list is scoped to the caller's rows");
+    let r = send(app.addr, "GET", &format!("/api/v1/notes/{id}"), Some(&alice), None).await;
+    assert_eq!(r.json()["title"], "alice's", "nothing was changed by bob's PATCH");
+    let r = send(app.addr, "GET", &format!("/api/v1/notes/{id}"), Some(&admin), None).await;
+    assert_eq!(r.status, 200, "a granting role lifts the owner filter");
+}
+
+pub async fn roles_that_lack_an_action_get_403_and_no_token_gets_401(app: App) {
+    let alice = token("alice", &["user"]);
+    let id = create_note(&app, &alice, "x").await["id"].as_str().unwrap().to_owned();
+    send(app.addr, "DELETE", &format!("/api/v1/notes/{id}"), Some(&alice), None).await.problem(403);
+    send(app.addr, "POST", "/api/v1/bulletins", Some(&alice), Some(&json!({ "text": "hi" }))).await.problem(403);
+    let r = send(app.addr, "POST", "/api/v1/notes", None, Some(&json!({ "title": "x" }))).await;
+    r.problem(401);
+    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    let r = send(app.addr, "GET", "/api/v1/bulletins", None, None).await;
+    assert_eq!(r.status, 200, "`anyone` lists bulletins without a token");
+    send(app.addr, "GET", &format!("/api/v1/bulletins/{id}"), None, None).await.problem(401);
+}
+
+pub async fn bodies_with_fields_the_caller_may_not_write_are_refused_whole(app: App) {
+    let (alice, admin) = (token("alice", &["user"]), token("root", &["admin"]));
+    let smuggled = json!({
+        "title": "ok", "id": "0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e", "owner_id": "mallory",
+        "created_at": "2020-01-01T00:00:00Z", "status": "done", "is_admin": true
+    });
+    let r = send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&smuggled)).await;
+    let p = r.problem(422);
+    let pointers: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["pointer"].as_str().unwrap()).collect();
+    for key in ["/id", "/owner_id", "/created_at", "/status", "/is_admin"] {
+        assert!(pointers.contains(&key), "{key} not reported: {pointers:?}");
+    }
+    assert!(!pointers.contains(&"/title"));
+    let r = send(app.addr, "GET", "/api/v1/notes", Some(&admin), None).await;
+    assert_eq!(r.json()["items"], json!([]), "nothing was written");
+
+    let id = create_note(&app, &alice, "mine").await["id"].as_str().unwrap().to_owned();
+    let r =
+        send(app.addr, "PATCH", &format!("/api/v1/notes/{id}"), Some(&alice), Some(&json!({ "status": "done" }))).await;
+    assert_eq!(r.problem(422)["errors"][0]["pointer"], "/status", "write_roles: [admin]");
+    let r =
+        send(app.addr, "PATCH", &format!("/api/v1/notes/{id}"), Some(&alice), Some(&json!({ "code": "ABC" }))).await;
+    assert_eq!(r.problem(422)["errors"][0]["pointer"], "/code", "code is writable in create only");
+    let r =
+        send(app.addr, "PATCH", &format!("/api/v1/notes/{id}"), Some(&admin), Some(&json!({ "status": "done" }))).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["status"], "done");
+}
+
+pub async fn redacted_fields_never_leave_and_read_roles_are_per_role(app: App) {
+    let (alice, admin) = (token("alice", &["user"]), token("root", &["admin"]));
+    let created =
+        send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&json!({ "title": "t", "secret": "s3cr3t-value" })))
+            .await;
+    assert!(!created.body.contains("s3cr3t-value") && !created.body.contains("\"secret\""), "{}", created.body);
+    let id = created.json()["id"].as_str().unwrap().to_owned();
+    let r = send(
+        app.addr,
+        "PATCH",
+        &format!("/api/v1/notes/{id}"),
+        Some(&admin),
+        Some(&json!({ "reviewer_note": "looks fine" })),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let bad = send(
+        app.addr,
+        "PATCH",
+        &format!("/api/v1/notes/{id}"),
+        Some(&alice),
+        Some(&json!({ "secret": "s3cr3t-value", "priority": 99 })),
+    )
+    .await;
+    bad.problem(422);
+    for (who, tok) in [("alice", &alice), ("admin", &admin)] {
+        for path in [format!("/api/v1/notes/{id}"), "/api/v1/notes".to_owned()] {
+            let r = send(app.addr, "GET", &path, Some(tok), None).await;
+            assert!(!r.body.contains("s3cr3t-value") && !r.body.contains("\"secret\""), "{who} {path}: {}", r.body);
+            assert_eq!(r.body.contains("looks fine"), who == "admin", "{who} {path}: {}", r.body);
+        }
+    }
+    assert!(!bad.body.contains("s3cr3t-value") && !bad.body.contains("99"), "errors never echo values: {}", bad.body);
+}
+
+pub async fn values_are_validated_with_pointers_and_without_echo(app: App) {
+    let alice = token("alice", &["user"]);
+    let cases = [
+        (json!({ "title": "" }), "/title"),
+        (json!({ "title": "é".repeat(101) }), "/title"),
+        (json!({ "title": "ok", "priority": 0 }), "/priority"),
+        (json!({ "title": "ok", "priority": 6 }), "/priority"),
+        (json!({ "title": "ok", "priority": 2.5 }), "/priority"),
+        (json!({ "title": "ok", "priority": "3" }), "/priority"),
+        (json!({ "title": "ok", "code": "abc" }), "/code"),
+        (json!({ "title": null }), "/title"),
+        (json!({ "body": "no title" }), "/title"),
+        (json!({ "title": "bell\u{7}" }), "/title"),
+    ];
+    for (body, pointer) in cases {
+        let r = send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&body)).await;
+        let p = r.problem(422);
+        assert_eq!(p["errors"][0]["pointer"], pointer, "{body}: {p}");
+    }
+    let ok = send(
+        app.addr,
+        "POST",
+        "/api/v1/notes",
+        Some(&alice),
+        Some(&json!({ "title": "é".repeat(100), "code": "ABC" })),
+    )
+    .await;
+    assert_eq!(ok.status, 201, "lengths count characters, not bytes: {}", ok.body);
+}
+
+pub async fn malformed_bodies_are_400_413_415_never_500(app: App) {
+    let auth = vec![format!("Authorization: Bearer {}", token("alice", &["user"]))];
+    let post = |body: &'static str| request(app.addr, "POST", "/api/v1/notes", &auth, Some(body));
+    post("{\"title\": ").await.problem(400);
+    post("{\"title\": \"a\", \"title\": \"b\"}").await.problem(400);
+    post("[1, 2]").await.problem(422);
+    let deep = Box::leak(format!("{{\"title\": {}1{}}}", "[".repeat(64), "]".repeat(64)).into_boxed_str());
+    post(deep).await.problem(400);
+    let mut with_form = auth.clone();
+    with_form.push("Content-Type: application/x-www-form-urlencoded".to_owned());
+    request(app.addr, "POST", "/api/v1/notes", &with_form, Some("title=x")).await.problem(415);
+    let big = Box::leak(format!("{{\"title\": \"{}\"}}", "a".repeat(2000)).into_boxed_str());
+    post(big).await.problem(413);
+    // Chunked, without Content-Length: the limit still holds.
+    let chunk = "a".repeat(1500);
+    let raw_req = format!(
+        "POST /api/v1/notes HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{{\"title\": \"{chunk}\"}}\r\n0\r\n\r\n",
+        auth[0],
+        chunk.len() + 13
+    );
+    raw(app.addr, raw_req.as_bytes()).await.problem(413);
+    let invalid_utf8 = b"POST /api/v1/notes HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: 15\r\n";
+    let mut bytes = invalid_utf8.to_vec();
+    bytes.extend(format!("{}\r\n\r\n", auth[0]).as_bytes());
+    bytes.extend(b"{\"title\": \"\xff\xfe\"}");
+    raw(app.addr, &bytes).await.problem(400);
+}
+
+pub async fn pages_are_bounded_and_cursors_are_opaque_and_checked(app: App) {
+    let alice = token("alice", &["user"]);
+    for i in 0..7 {
+        create_note(&app, &alice, &format!("n{i}")).await;
+    }
+    let r = send(app.addr, "GET", "/api/v1/notes", Some(&alice), None).await;
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 2, "page_default");
+    let r = send(app.addr, "GET", "/api/v1/notes?limit=1000", Some(&alice), None).await;
+    assert_eq!(r.json()["items"].as_array().unwrap().len(), 3, "clamped to page_max");
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/notes?limit=3&cursor={c}"),
+            None => "/api/v1/notes?limit=3".to_owned(),
+        };
+        let page = send(app.addr, "GET", &path, Some(&alice), None).await.json();
+        seen.extend(page["items"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, (0..7).map(|i| format!("n{i}")).collect::<Vec<_>>(), "every row once, in order");
+    for bad in ["limit=0", "limit=-1", "limit=abc", "cursor=garbage", "cursor=bm90LWEtY3Vyc29y", "offset=3"] {
+        send(app.addr, "GET", &format!("/api/v1/notes?{bad}"), Some(&alice), None).await.problem(400);
+    }
+    let page = send(app.addr, "GET", "/api/v1/notes?limit=1", Some(&alice), None).await.json();
+    let foreign = page["next_cursor"].as_str().unwrap();
+    send(app.addr, "GET", &format!("/api/v1/docs?cursor={foreign}"), Some(&tenant_token("alice", "acme")), None)
+        .await
+        .problem(400);
+}
+
+pub async fn tenants_are_isolated_and_etags_prevent_lost_updates(app: App) {
+    let (a, b) = (tenant_token("ann", "acme"), tenant_token("ben", "globex"));
+    let r = send(app.addr, "POST", "/api/v1/docs", Some(&a), Some(&json!({ "name": "plan" }))).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.header("etag"), Some("\"1\""));
+    let doc = r.json();
+    assert_eq!(doc["org_id"], "acme");
+    let path = format!("/api/v1/docs/{}", doc["id"].as_str().unwrap());
+    send(app.addr, "GET", &path, Some(&b), None).await.problem(404);
+    assert_eq!(send(app.addr, "GET", "/api/v1/docs", Some(&b), None).await.json()["items"], json!([]));
+    send(app.addr, "GET", &path, Some(&token("nobody", &["user"])), None).await.problem(403);
+
+    let patch = |etag: Option<&'static str>| {
+        let mut h = vec![format!("Authorization: Bearer {a}")];
+        if let Some(e) = etag {
+            h.push(format!("If-Match: {e}"));
+        }
+        let path = path.clone();
+        async move { request(app.addr, "PATCH", &path, &h, Some("{\"name\": \"plan v2\"}")).await }
+    };
+    patch(None).await.problem(428);
+    patch(Some("\"7\"")).await.problem(412);
+    let r = patch(Some("\"1\"")).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("etag"), Some("\"2\""));
+    patch(Some("\"1\"")).await.problem(412);
+}
+
+pub async fn every_response_is_hardened_and_every_error_is_a_problem(app: App) {
+    let alice = token("alice", &["user"]);
+    let ok = send(app.addr, "GET", "/api/v1/notes", Some(&alice), None).await;
+    let missing = send(app.addr, "GET", "/nope", None, None).await;
+    let wrong_method = send(app.addr, "PUT", "/api/v1/notes", Some(&alice), None).await;
+    let panic = send(app.addr, "GET", "/boom", None, None).await;
+    for r in [&ok, &missing, &wrong_method, &panic] {
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        assert_eq!(r.header("content-security-policy"), Some("default-src 'none'; frame-ancestors 'none'"));
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(r.header("x-request-id").map(str::len), Some(36));
+    }
+    missing.problem(404);
+    wrong_method.problem(405);
+    let allow = wrong_method.header("allow").unwrap();
+    assert!(allow.contains("GET") && allow.contains("POST") && !allow.contains("PUT"), "{allow}");
+    let p = panic.problem(500);
+    assert_eq!(p["request_id"].as_str(), panic.header("x-request-id"), "a 500 names its request id");
+    assert!(!panic.body.contains("hunter2") && !panic.body.contains("panic"), "{}", panic.body);
+
+    let spoofed = request(
+        app.addr,
+        "GET",
+        "/api/v1/notes",
+        &[format!("Authorization: Bearer {alice}"), "X-Request-Id: evil\u{1b}[31m".to_owned()],
+        None,
+    )
+    .await;
+    assert_ne!(spoofed.header("x-request-id"), Some("evil\u{1b}[31m"), "request ids are ours");
+
+    let bulletins = send(app.addr, "GET", "/api/v1/bulletins", None, None).await;
+    assert_eq!(bulletins.header("deprecation"), Some("true"));
+    assert_eq!(bulletins.header("sunset"), Some("Wed, 30 Jun 2027 00:00:00 GMT"));
+}
+
+pub async fn cors_answers_only_allowlisted_origins(app: App) {
+    let preflight = |origin: &str| {
+        let h = vec![
+            format!("Origin: {origin}"),
+            "Access-Control-Request-Method: POST".to_owned(),
+            "Access-Control-Request-Headers: authorization, content-type".to_owned(),
+        ];
+        async move { request(app.addr, "OPTIONS", "/api/v1/notes", &h, None).await }
+    };
+    let good = preflight("https://app.example.com").await;
+    assert_eq!(good.header("access-control-allow-origin"), Some("https://app.example.com"));
+    let evil = preflight("https://evil.example").await;
+    assert_eq!(evil.header("access-control-allow-origin"), None);
+}
