@@ -169,3 +169,56 @@ pub(super) fn update<R: Resource>(
     sql.push_str(" RETURNING *");
     sql
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::LazyLock;
+
+    use securegen_spec::{Action, Spec};
+
+    use super::*;
+    use crate::auth::Principal;
+
+    static SPEC: LazyLock<Spec> = LazyLock::new(|| {
+        securegen_spec::check(include_str!("../../../examples/shop/securegen.yaml")).spec.expect("shop")
+    });
+
+    struct Order;
+    impl Resource for Order {
+        fn policy() -> &'static Policy {
+            SPEC.resource("order").expect("order")
+        }
+    }
+
+    /// Every statement of `order`, for both dialects and both scope shapes: the text a
+    /// reviewer checks for the scope in the WHERE clause and placeholders for every value.
+    #[test]
+    fn statements_carry_the_scope_and_only_placeholders() {
+        let user = Principal::new("alice", vec!["user".into()], Default::default());
+        let admin = Principal::new("root", vec!["admin".into()], Default::default());
+        let policy = Order::policy();
+        let mut out = String::new();
+        for d in [Dialect::Sqlite, Dialect::Postgres] {
+            let _ = writeln!(out, "-- {d:?}\n{}", create_table_sql(policy, d));
+            for (who, p) in [("owner", &user), ("admin", &admin)] {
+                let read = crate::access::authorize::<Order>(Some(p), Action::Read).expect("read");
+                let mut s = String::new();
+                fetch(d, policy, &read, &mut s);
+                let _ = writeln!(out, "-- {who} read\n{s}");
+                let mut s = String::new();
+                page(d, policy, &read, true, &mut s);
+                let _ = writeln!(out, "-- {who} list\n{s}");
+                let upd = crate::access::authorize::<Order>(Some(p), Action::Update).expect("update");
+                let fields: Vec<&Field> =
+                    policy.fields.iter().filter(|f| f.name == "item" || f.name == "quantity").collect();
+                let _ = writeln!(out, "-- {who} update\n{}", update(d, policy, &upd, &fields, false));
+            }
+            let fields: Vec<&Field> = policy.fields.iter().collect();
+            let _ = writeln!(out, "-- insert\n{}", insert(d, policy, &fields));
+        }
+        assert!(out.contains("WHERE \"id\" = ? AND \"owner_id\" = ?"), "{out}");
+        assert!(out.contains("WHERE \"id\" = $1 AND \"owner_id\" = $2"), "{out}");
+        assert!(!out.contains("alice"), "values are never in the text");
+        insta::assert_snapshot!(out);
+    }
+}

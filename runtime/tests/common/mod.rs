@@ -176,7 +176,10 @@ pub async fn start_postgres() -> Option<App> {
         // Straight to the process's stderr: the test harness captures `eprintln!`, and a
         // skip should be seen.
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "skipped: {POSTGRES_VAR} is not set (e.g. postgres://postgres@127.0.0.1:5432/test)");
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped: {POSTGRES_VAR} is not set (e.g. postgres://postgres@127.0.0.1:5432/test)"
+        );
         return None;
     };
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
