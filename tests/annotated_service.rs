@@ -3,16 +3,13 @@
 //! assignment, redaction, read_roles, validation bounds, rate and body limits.
 #![allow(missing_docs, clippy::expect_used, clippy::unwrap_used)] // test fixtures
 
-#[path = "../runtime/tests/common/http.rs"]
-mod http;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use http::{Resp, request, send};
 use jsonwebtoken::{EncodingKey, Header};
 use securegen::runtime::db::Db;
 use securegen::runtime::serve::{ServeOptions, serve};
+use securegen::runtime::testing::{Resp, request, send};
 use securegen::runtime::{Resource, Security, Verifier};
 use securegen::secure_resource;
 use securegen::spec::{Algorithm, Jwt, KeySource};

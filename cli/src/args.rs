@@ -42,6 +42,66 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
+    /// Scaffold a service that builds and runs at once: resources, migrations, OpenAPI,
+    /// attack tests, a .env with a fresh secret. Rendered in memory first, then written.
+    New {
+        /// The directory to create; its name is the service name when there is no --spec.
+        dir: PathBuf,
+        /// The spec to build from (default: a starter spec).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Override the spec's database.
+        #[arg(long, value_enum)]
+        database: Option<DatabaseArg>,
+        /// Replace embedded templates by the files of this directory (same names).
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// Write into an existing, non-empty directory.
+        #[arg(long)]
+        force: bool,
+        /// Depend on securegen at this path (default: this checkout).
+        #[arg(long, conflicts_with = "securegen_version")]
+        securegen_path: Option<String>,
+        /// Depend on this crates.io version of securegen instead of a path.
+        #[arg(long)]
+        securegen_version: Option<String>,
+        /// Write a Cargo.toml meant as a member of an enclosing workspace (no `[workspace]`).
+        #[arg(long)]
+        workspace_member: bool,
+    },
+    /// Rewrite the @generated files of the service here from its securegen.yaml.
+    Generate {
+        /// Report drift and exit 1 instead of writing (for CI).
+        #[arg(long)]
+        check: bool,
+        /// Overwrite generated files even when they were edited by hand.
+        #[arg(long)]
+        force: bool,
+        /// Replace embedded templates by the files of this directory.
+        #[arg(long)]
+        templates: Option<PathBuf>,
+        /// The service directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Mint a development token signed with the secret in the environment or .env.
+    Token {
+        /// The subject (`sub`).
+        #[arg(long)]
+        sub: String,
+        /// A role (repeatable).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// An extra claim `name=value`, e.g. a tenant: --claim org=acme (repeatable).
+        #[arg(long = "claim")]
+        claims: Vec<String>,
+        /// Seconds until it expires.
+        #[arg(long, default_value_t = 3600)]
+        ttl: u64,
+        /// The service directory.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
     /// Print the JSON Schema (draft-07) of securegen.yaml, for editor completion.
     Schema {
         /// Write the schema to this file instead of standard output.
@@ -79,4 +139,13 @@ pub(crate) enum ColorChoice {
     Always,
     /// Never.
     Never,
+}
+
+/// A database choice on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DatabaseArg {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
 }

@@ -18,6 +18,10 @@ pub(crate) enum CliError {
     WriteFile { path: PathBuf, source: std::io::Error },
     /// Standard output or error could not be written (e.g. a closed pipe).
     Write(std::io::Error),
+    /// The command would destroy or misuse something; the message says what.
+    Refused(String),
+    /// A template failed to render.
+    Render(String),
 }
 
 impl CliError {
@@ -40,6 +44,8 @@ impl CliError {
             Self::WriteFile { path, source } => format!("cannot write `{}`: {source}", path.display()),
             Self::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
             Self::Write(e) => format!("cannot write output: {e}"),
+            Self::Refused(m) => m.clone(),
+            Self::Render(m) => format!("rendering failed: {m}"),
         };
         let _ = writeln!(std::io::stderr(), "{label}: {message}");
     }

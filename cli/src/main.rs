@@ -5,6 +5,8 @@
 mod args;
 mod commands;
 mod error;
+mod generate;
+mod manifest;
 mod source;
 
 use std::process::ExitCode;
@@ -21,6 +23,34 @@ fn main() -> ExitCode {
         Command::Check { file, format, deny_warnings } => commands::check::run(&file, format, deny_warnings, style),
         Command::Explain { file, format } => commands::explain::run(&file, format, style),
         Command::Schema { output } => commands::schema::run(output.as_deref()),
+        Command::New { dir, spec, database, templates, force, securegen_path, securegen_version, workspace_member } => {
+            let database = database.map(|d| match d {
+                args::DatabaseArg::Sqlite => securegen_spec::Database::Sqlite,
+                args::DatabaseArg::Postgres => securegen_spec::Database::Postgres,
+            });
+            let args = commands::new::NewArgs {
+                dir: &dir,
+                spec: spec.as_deref(),
+                database,
+                templates: templates.as_deref(),
+                force,
+                securegen_path: securegen_path.as_deref(),
+                securegen_version: securegen_version.as_deref(),
+                standalone: !workspace_member,
+            };
+            commands::new::run(&args, style)
+        }
+        Command::Generate { check, force, templates, dir } => {
+            let args = commands::generate::GenerateArgs { dir: &dir, check, force, templates: templates.as_deref() };
+            commands::generate::run(&args, style)
+        }
+        Command::Token { sub, roles, claims, ttl, dir } => commands::token::run(&commands::token::TokenArgs {
+            dir: &dir,
+            sub: &sub,
+            roles: &roles,
+            claims: &claims,
+            ttl,
+        }),
     };
     match outcome {
         Ok(code) => code,

@@ -38,6 +38,9 @@ pub mod page;
 pub mod rules;
 pub mod security;
 pub mod serve;
+pub mod service;
+pub mod testing;
+pub mod token;
 
 pub use access::{Authorized, Resource, authorize};
 pub use auth::{ConfigError, MaybePrincipal, Principal, Verifier};

@@ -70,6 +70,21 @@ impl Db {
         }
     }
 
+    /// Runs a migration script: `--` comment lines dropped, then statements separated by `;`
+    /// (the generated scripts hold no `;` inside literals), each idempotent
+    /// (`CREATE TABLE IF NOT EXISTS`).
+    pub async fn migrate(&self, script: &str) -> Result<(), sqlx::Error> {
+        let code: String = script.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+        for statement in code.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let sql: std::sync::Arc<str> = std::sync::Arc::from(statement);
+            match self {
+                Self::Sqlite { write, .. } => sqlite::execute(write, sql, Vec::new()).await?,
+                Self::Postgres(pool) => postgres::execute(pool, sql, Vec::new()).await?,
+            };
+        }
+        Ok(())
+    }
+
     /// Creates the table of `R` when it does not exist.
     pub async fn create_table<R: Resource>(&self) -> Result<(), sqlx::Error> {
         let ddl = create_table_sql(R::policy(), self.dialect());

@@ -4,8 +4,6 @@
 
 #[path = "cases.rs"]
 pub mod cases;
-#[path = "http.rs"]
-mod http;
 
 /// One `#[tokio::test]` per case, each on a fresh service from `$start` (an `Option<App>`:
 /// `None` skips).
@@ -268,4 +266,4 @@ pub fn tenant_token(sub: &str, org: &str) -> String {
     sign(&c)
 }
 
-pub use http::*;
+pub use securegen_runtime::testing::*;

@@ -1,6 +1,8 @@
-//! A raw HTTP/1.1 client for tests: raw, so that tests can send what well-behaved clients
-//! never do. Shared by the runtime's tests and the facade's (included by path).
-#![allow(dead_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used)]
+//! Test support for services: a raw HTTP/1.1 client (raw, so that attack tests can send what
+//! well-behaved clients never do) whose helpers assert, and panic with the response when an
+//! expectation fails — that is their job. Used by the runtime's tests, the facade's and the
+//! tests `securegen new` generates.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -109,4 +111,26 @@ pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[Stri
         req.push_str(b);
     }
     raw(addr, req.as_bytes()).await
+}
+
+/// The same claims with `{"alg": "none"}` and no signature: what a forger sends.
+pub fn unsigned(token: &str) -> String {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap_or_default();
+    let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    format!("{header}.{payload}.")
+}
+
+/// The token with its payload edited (the subject and roles changed) and the signature kept.
+pub fn tampered(token: &str, sub: &str, roles: &[&str]) -> String {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let (header, payload, signature) =
+        (parts.next().unwrap_or_default(), parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
+    let mut claims: Value =
+        engine.decode(payload).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    claims["sub"] = Value::from(sub);
+    claims["roles"] = Value::from(roles.to_vec());
+    format!("{header}.{}.{signature}", engine.encode(claims.to_string()))
 }

@@ -1,0 +1,109 @@
+//! `securegen generate`: rewrites the `@generated` files of the service in the current
+//! directory from its `securegen.yaml`, never touching the user's files; refuses to overwrite
+//! a generated file that was edited by hand (unless `--force`); `--check` only reports drift.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::ExitCode;
+
+use securegen_spec::render::{Style, text};
+
+use crate::commands::new::write;
+use crate::error::CliError;
+use crate::generate::{self, Dependency, Options, Owner};
+use crate::manifest::{Manifest, hash};
+use crate::source;
+
+/// Options of `securegen generate`.
+pub(crate) struct GenerateArgs<'a> {
+    pub(crate) dir: &'a Path,
+    pub(crate) check: bool,
+    pub(crate) force: bool,
+    pub(crate) templates: Option<&'a Path>,
+}
+
+pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, CliError> {
+    let spec_path = args.dir.join("securegen.yaml");
+    let yaml = source::read(&spec_path)?;
+    let report = securegen_spec::check(&yaml);
+    let Some(spec) = report.spec.as_ref() else {
+        let name = spec_path.display().to_string();
+        let mut err = std::io::stderr().lock();
+        writeln!(err, "{}", text(&name, &yaml, &report.diagnostics, style))?;
+        writeln!(err, "`{name}` is invalid: nothing was generated")?;
+        return Ok(ExitCode::from(1));
+    };
+    // User files are not rewritten, so their inputs (dependency, secret) do not matter here.
+    let opts = Options {
+        spec_yaml: &yaml,
+        dependency: Dependency::Path(String::new()),
+        standalone: true,
+        templates: args.templates,
+        secret: String::new(),
+    };
+    let files = generate::render(spec, &opts).map_err(CliError::Render)?;
+    let mut manifest = Manifest::load(args.dir);
+    let mut drift = Vec::new();
+    let mut edited = Vec::new();
+    for f in files.iter().filter(|f| f.owner == Owner::Generated) {
+        let key = f.path.display().to_string();
+        let on_disk = std::fs::read_to_string(args.dir.join(&f.path)).ok();
+        if on_disk.as_deref() == Some(f.contents.as_str()) {
+            continue;
+        }
+        drift.push(key.clone());
+        let hand_edited = match (&on_disk, manifest.generated.get(&key)) {
+            (Some(text), Some(recorded)) => hash(text) != *recorded,
+            (Some(text), None) => !text.contains(generate::MARKER),
+            (None, _) => false,
+        };
+        if hand_edited {
+            edited.push(key);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if args.check {
+        if drift.is_empty() {
+            writeln!(out, "generated files are up to date")?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        let mut err = std::io::stderr().lock();
+        for d in &drift {
+            writeln!(err, "drift: {d}")?;
+        }
+        writeln!(err, "{} generated file(s) differ from securegen.yaml: run `securegen generate`", drift.len())?;
+        return Ok(ExitCode::from(1));
+    }
+    if !edited.is_empty() && !args.force {
+        let mut err = std::io::stderr().lock();
+        for e in &edited {
+            writeln!(err, "edited by hand: {e}")?;
+        }
+        writeln!(
+            err,
+            "refusing to overwrite generated files edited by hand (move the change to src/hooks.rs, or use --force)"
+        )?;
+        return Ok(ExitCode::from(1));
+    }
+    for f in files.iter().filter(|f| f.owner == Owner::Generated) {
+        let key = f.path.display().to_string();
+        if drift.contains(&key) {
+            write(args.dir, &f.path, &f.contents)?;
+        }
+        manifest.generated.insert(key, hash(&f.contents));
+    }
+    write(args.dir, Path::new(crate::manifest::PATH), &manifest.to_text())?;
+    let hooks = std::fs::read_to_string(args.dir.join("src/hooks.rs")).unwrap_or_default();
+    for r in &spec.resources {
+        if !hooks.contains(&format!("{}Hooks for", r.type_name)) {
+            writeln!(out, "note: add `impl resources::{}Hooks for Hooks {{}}` to src/hooks.rs", r.type_name)?;
+        }
+    }
+    writeln!(
+        out,
+        "{} file(s) rewritten, {} unchanged",
+        drift.len(),
+        files.iter().filter(|f| f.owner == Owner::Generated).count() - drift.len()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}

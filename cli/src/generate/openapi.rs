@@ -1,0 +1,247 @@
+//! The OpenAPI 3.1 document of a spec: every routed operation with its bearer security, its
+//! request and response schemas (closed with `additionalProperties: false`, every bound of
+//! the spec, redacted fields absent), every status it can answer with, and the role rules as
+//! `x-` extensions.
+
+use securegen_spec::policy::{Caller, Decision};
+use securegen_spec::{Action, Field, FieldType, Keyword as _, Resource, Role, Spec};
+use serde_json::{Map, Value, json};
+
+fn field_schema(f: &Field) -> Value {
+    let mut s = Map::new();
+    let ty = match f.ty {
+        FieldType::Int => "integer",
+        FieldType::Float => "number",
+        FieldType::Bool => "boolean",
+        _ => "string",
+    };
+    s.insert("type".into(), if f.optional { json!([ty, "null"]) } else { json!(ty) });
+    let format = match f.ty {
+        FieldType::Email => Some("email"),
+        FieldType::Url => Some("uri"),
+        FieldType::Uuid => Some("uuid"),
+        FieldType::Date => Some("date"),
+        FieldType::Timestamp => Some("date-time"),
+        FieldType::Int => Some("int64"),
+        FieldType::Password => Some("password"),
+        _ => None,
+    };
+    if let Some(fmt) = format {
+        s.insert("format".into(), json!(fmt));
+    }
+    if let Some(m) = f.min {
+        s.insert("minimum".into(), json!(m.as_f64()));
+    }
+    if let Some(m) = f.max {
+        s.insert("maximum".into(), json!(m.as_f64()));
+    }
+    if let Some(m) = f.min_len {
+        s.insert("minLength".into(), json!(m));
+    }
+    if let Some(m) = f.max_len {
+        s.insert("maxLength".into(), json!(m));
+    }
+    if let Some(p) = &f.pattern {
+        s.insert("pattern".into(), json!(p));
+    }
+    if !f.values.is_empty() {
+        s.insert("enum".into(), json!(f.values));
+    }
+    if let Some(d) = &f.description {
+        s.insert("description".into(), json!(d));
+    }
+    fn roles(rs: &[Role]) -> Vec<&str> {
+        rs.iter().map(Role::as_str).collect()
+    }
+    if let Some(rs) = &f.read_roles {
+        s.insert("x-read-roles".into(), json!(roles(rs)));
+    }
+    if let Some(rs) = &f.write_roles {
+        s.insert("x-write-roles".into(), json!(roles(rs)));
+    }
+    Value::Object(s)
+}
+
+fn object(fields: &[&Field], required: &[&str]) -> Value {
+    let props: Map<String, Value> = fields.iter().map(|f| (f.name.clone(), field_schema(f))).collect();
+    json!({ "type": "object", "additionalProperties": false, "properties": props, "required": required })
+}
+
+fn problem_ref() -> Value {
+    json!({ "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } })
+}
+
+fn rate_headers() -> Value {
+    let int = json!({ "schema": { "type": "integer" } });
+    json!({ "RateLimit-Limit": int, "RateLimit-Remaining": int, "RateLimit-Reset": int, "RateLimit-Policy": { "schema": { "type": "string" } } })
+}
+
+fn responses(success: (&str, Value), errors: &[u16]) -> Value {
+    let mut out = Map::new();
+    out.insert(success.0.to_owned(), success.1);
+    for status in errors {
+        let mut r = json!({ "description": error_text(*status), "content": problem_ref() });
+        match status {
+            401 => r["headers"] = json!({ "WWW-Authenticate": { "schema": { "type": "string" } } }),
+            429 => {
+                let mut h = rate_headers();
+                h["Retry-After"] = json!({ "schema": { "type": "integer" } });
+                r["headers"] = h;
+            }
+            _ => {}
+        }
+        out.insert(status.to_string(), r);
+    }
+    Value::Object(out)
+}
+
+fn error_text(status: u16) -> &'static str {
+    match status {
+        400 => "Malformed JSON, query or cursor",
+        401 => "Missing or invalid bearer token",
+        403 => "The token's roles do not grant this action",
+        404 => "No such row in the caller's scope",
+        412 => "If-Match does not match the row's version",
+        413 => "The body exceeds the limit",
+        415 => "The body is not application/json",
+        422 => "Fields that may not be written, or values out of bounds",
+        428 => "If-Match is required",
+        429 => "Rate limit exceeded",
+        _ => "Error",
+    }
+}
+
+fn security(r: &Resource, a: Action) -> Value {
+    if r.decide(a, Caller::Anonymous) == Decision::Deny {
+        json!([{ "bearerAuth": [] }])
+    } else {
+        json!([{}, { "bearerAuth": [] }])
+    }
+}
+
+fn operation(r: &Resource, a: Action, schema_base: &str) -> Value {
+    let view = json!({ "$ref": format!("#/components/schemas/{schema_base}View") });
+    let json_of = |s: Value| json!({ "application/json": { "schema": s } });
+    let roles: Vec<&str> = r.access.get(&a).map(|rs| rs.iter().map(Role::as_str).collect()).unwrap_or_default();
+    let id_param =
+        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
+    let mut op = match a {
+        Action::Create => json!({
+            "requestBody": { "required": true, "content": json_of(json!({ "$ref": format!("#/components/schemas/{schema_base}Create") })) },
+            "responses": responses(("201", json!({ "description": "Created", "headers": { "Location": { "schema": { "type": "string" } } }, "content": json_of(view.clone()) })), &[400, 401, 403, 413, 415, 422, 429]),
+        }),
+        Action::Read => json!({
+            "parameters": [id_param],
+            "responses": responses(("200", json!({ "description": "The row, as the caller may see it", "content": json_of(view.clone()) })), &[401, 403, 404, 429]),
+        }),
+        Action::List => json!({
+            "parameters": [
+                { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": format!("Page size, default {}; values above {} are clamped", r.limits.page_default, r.limits.page_max) },
+                { "name": "cursor", "in": "query", "schema": { "type": "string", "pattern": "^[A-Za-z0-9_-]+$" }, "description": "The next_cursor of the previous page" },
+            ],
+            "responses": responses(("200", json!({ "description": "A page of rows", "content": json_of(json!({
+                "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
+                "properties": { "items": { "type": "array", "items": view.clone() }, "next_cursor": { "type": ["string", "null"] } },
+            })) })), &[400, 401, 403, 429]),
+        }),
+        Action::Update => {
+            let mut errors = vec![400, 401, 403, 404, 413, 415, 422, 429];
+            if r.etag {
+                errors.extend([412, 428]);
+            }
+            json!({
+                "parameters": [id_param],
+                "requestBody": { "required": true, "content": json_of(json!({ "$ref": format!("#/components/schemas/{schema_base}Update") })) },
+                "responses": responses(("200", json!({ "description": "The updated row", "content": json_of(view.clone()) })), &errors),
+            })
+        }
+        Action::Delete => json!({
+            "parameters": [id_param],
+            "responses": responses(("204", json!({ "description": "Deleted" })), &[401, 403, 404, 429]),
+        }),
+    };
+    op["operationId"] = json!(format!("{}_{}", a.as_str(), r.name));
+    op["security"] = security(r, a);
+    op["x-roles"] = json!(roles);
+    if r.deprecated {
+        op["deprecated"] = json!(true);
+    }
+    op
+}
+
+/// The OpenAPI document of `spec`.
+pub(crate) fn document(spec: &Spec) -> Value {
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for r in &spec.resources {
+        let base = &r.type_name;
+        let mut collection = Map::new();
+        let mut item = Map::new();
+        for a in r.access.keys() {
+            let op = operation(r, *a, base);
+            let method = match a {
+                Action::Create => "post",
+                Action::Read | Action::List => "get",
+                Action::Update => "patch",
+                Action::Delete => "delete",
+            };
+            if matches!(a, Action::Create | Action::List) {
+                collection.insert(method.into(), op);
+            } else {
+                item.insert(method.into(), op);
+            }
+        }
+        if !collection.is_empty() {
+            paths.insert(r.path.clone(), Value::Object(collection));
+        }
+        if !item.is_empty() {
+            paths.insert(format!("{}/{{id}}", r.path), Value::Object(item));
+        }
+        let create: Vec<&Field> = r.fields.iter().filter(|f| f.is_writable_in(Action::Create)).collect();
+        let required: Vec<&str> = create
+            .iter()
+            .filter(|f| !f.optional && f.default.is_none() && f.write_roles.is_none())
+            .map(|f| f.name.as_str())
+            .collect();
+        schemas.insert(format!("{base}Create"), object(&create, &required));
+        let update: Vec<&Field> = r.fields.iter().filter(|f| f.is_writable_in(Action::Update)).collect();
+        schemas.insert(format!("{base}Update"), object(&update, &[]));
+        let readable: Vec<&Field> = r.fields.iter().filter(|f| f.is_readable()).collect();
+        let mut view = object(&readable, &[]);
+        if let Some(o) = &r.owner {
+            view["x-owner-field"] = json!(o);
+        }
+        schemas.insert(format!("{base}View"), view);
+    }
+    schemas.insert(
+        "Problem".into(),
+        json!({
+            "type": "object", "additionalProperties": false, "required": ["type", "title", "status"],
+            "properties": {
+                "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
+                "detail": { "type": "string" }, "request_id": { "type": "string" },
+                "errors": { "type": "array", "items": { "type": "object", "additionalProperties": false, "required": ["pointer", "detail"],
+                    "properties": { "pointer": { "type": "string" }, "detail": { "type": "string" } } } },
+            },
+        }),
+    );
+    let mut doc = Map::new();
+    doc.insert("openapi".into(), json!("3.1.0"));
+    doc.insert(
+        "info".into(),
+        json!({
+            "title": spec.service.name,
+            "version": spec.service.api_version,
+            "description": spec.service.description.clone().unwrap_or_else(|| "Generated by securegen".to_owned()),
+        }),
+    );
+    doc.insert("paths".into(), Value::Object(paths));
+    doc.insert(
+        "components".into(),
+        json!({
+            "securitySchemes": { "bearerAuth": { "type": "http", "scheme": "bearer", "bearerFormat": "JWT" } },
+            "schemas": schemas,
+        }),
+    );
+    Value::Object(doc)
+}
