@@ -2,7 +2,7 @@
 //! lines inside attributes, which rustfmt leaves alone), then the whole file through rustfmt
 //! with its default style, so generated files pass `cargo fmt --check` in the service.
 
-use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// `[a,\n    b]` → `[a, b]` inside an attribute's brackets, and `1..= 5` → `1..=5`, outside
@@ -49,28 +49,36 @@ pub(crate) fn tidy_attributes(src: &str) -> String {
     out.replace("..= ", "..=")
 }
 
-/// The file through `rustfmt` (edition 2024, default style); unchanged when rustfmt is not
-/// installed or fails, so that generation never depends on it.
-pub(crate) fn rustfmt(src: &str) -> String {
-    let config = std::env::temp_dir().join(format!("securegen-rustfmt-{}.toml", std::process::id()));
-    if std::fs::write(&config, "edition = \"2024\"\n").is_err() {
-        return src.to_owned();
+/// Every file through one `rustfmt` process (edition 2024, default style), laid out in a
+/// scratch directory at its real path so that `mod` declarations resolve. A file rustfmt
+/// cannot format, or a machine without rustfmt, keeps its text as rendered: generation never
+/// depends on it. One process for all files: spawning one per file dominates the run time.
+pub(crate) fn rustfmt_all(files: &mut [(&Path, &mut String)]) {
+    let dir =
+        std::env::temp_dir().join(format!("securegen-fmt-{}-{}", std::process::id(), uuid::Uuid::new_v4().simple()));
+    let config = dir.join("rustfmt.toml");
+    let mut ok = std::fs::create_dir_all(&dir).is_ok() && std::fs::write(&config, "edition = \"2024\"\n").is_ok();
+    let paths: Vec<PathBuf> = files.iter().map(|(rel, _)| dir.join(rel)).collect();
+    for ((_, text), path) in files.iter().zip(&paths) {
+        ok = ok
+            && path.parent().is_none_or(|p| std::fs::create_dir_all(p).is_ok())
+            && std::fs::write(path, text.as_bytes()).is_ok();
     }
-    let child = Command::new("rustfmt")
-        .args(["--edition", "2024", "--emit", "stdout", "--config-path"])
-        .arg(&config)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn();
-    let Ok(mut child) = child else { return src.to_owned() };
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(src.as_bytes());
+    if ok {
+        let _ = Command::new("rustfmt")
+            .args(["--edition", "2024", "--config-path"])
+            .arg(&config)
+            .args(&paths)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        for ((_, text), path) in files.iter_mut().zip(&paths) {
+            if let Ok(formatted) = std::fs::read_to_string(path) {
+                **text = formatted;
+            }
+        }
     }
-    match child.wait_with_output() {
-        Ok(out) if out.status.success() => String::from_utf8(out.stdout).unwrap_or_else(|_| src.to_owned()),
-        _ => src.to_owned(),
-    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[cfg(test)]

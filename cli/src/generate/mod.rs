@@ -172,9 +172,12 @@ pub(crate) fn render(spec: &Spec, opts: &Options<'_>) -> Result<Vec<File>, Strin
             render("migration.sql.j2", Some(json!({ "ddls": ddls })))?,
         ));
     }
-    for f in files.iter_mut().filter(|f| f.path.extension().is_some_and(|e| e == "rs")) {
-        f.contents = format::rustfmt(&f.contents);
-    }
+    let mut rust: Vec<(&Path, &mut String)> = files
+        .iter_mut()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "rs"))
+        .map(|f| (f.path.as_path(), &mut f.contents))
+        .collect();
+    format::rustfmt_all(&mut rust);
     files.push(generated("openapi.json", json_with_header(&openapi::document(spec))?));
     files.push(generated("spec.json", json_with_header(spec)?));
     Ok(files)
