@@ -120,7 +120,7 @@ pub(crate) fn render(spec: &Spec, opts: &Options<'_>) -> Result<Vec<File>, Strin
         "first_plural": spec.resources.first().map(|r| r.plural.clone()).unwrap_or_default(),
         "example_role": spec.roles.first().cloned().unwrap_or_else(|| "user".to_owned()),
         "plan_json": serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?,
-        "hmac": spec.auth.jwt.algorithms.iter().all(|a| a.is_hmac()),
+        "attacks": ["bola", "tenant_isolation", "bfla", "mass_assignment", "redaction", "read_roles", "bounds", "rate_limit", "body_limit", "forged_tokens"],
     });
     let render = |name: &str, extra: Option<serde_json::Value>| -> Result<String, String> {
         let mut c = ctx.clone();

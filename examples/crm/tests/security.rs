@@ -3,15 +3,10 @@
 //! fresh SQLite file each: object-level access (BOLA), function-level access (BFLA), mass
 //! assignment, redaction, read_roles, input bounds, rate and body limits, forged and expired
 //! tokens. The plan below is computed from the spec by `securegen generate`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::net::SocketAddr;
+use securegen::runtime::testing::attack::{Attacks, start_service};
 
-use securegen::runtime::db::Db;
-use securegen::runtime::testing::{Resp, request, send, tampered, unsigned};
-use serde_json::{Map, Value, json};
-
-/// Everything the tests need to know about the spec.
+/// Everything the attacks need to know about the spec.
 const PLAN: &str = r####"{
   "jwt": {
     "algorithms": [
@@ -311,528 +306,56 @@ const PLAN: &str = r####"{
   ]
 }"####;
 
+/// The secret of the test instances (never a real one).
 const SECRET: &str = "generated-attack-tests-secret-0123456789";
 
-/// Whether the tests can mint tokens: only for HMAC services (public-key services get theirs
-/// from an identity provider).
-const HMAC: bool = true;
-
-/// Says why a test does nothing, on the real stderr (the harness captures `eprintln!`).
-fn skip(why: &str) -> bool {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "skipped: {why}");
-    true
-}
-
-fn plan(resource: &str) -> Value {
-    let all: Value = serde_json::from_str(PLAN).unwrap();
-    all["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == resource)
-        .cloned()
-        .unwrap()
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-async fn start() -> SocketAddr {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let file = std::env::temp_dir().join(format!("crm-attack-{}-{nanos}.db", std::process::id()));
-    let db = Db::connect(&format!("sqlite://{}", file.display()))
-        .await
-        .unwrap();
-    let lookup = |k: &str| (k == "CRM_JWT_SECRET").then(|| SECRET.to_owned());
-    let (app, _) = securegen::runtime::service::app(crm::service(), db, lookup)
-        .await
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(securegen::runtime::serve::serve(
-        listener,
-        app,
-        Default::default(),
-        std::future::pending(),
-    ));
-    addr
-}
-
-fn jwt() -> securegen::spec::Jwt {
-    let all: Value = serde_json::from_str(PLAN).unwrap();
-    serde_json::from_value(all["jwt"].clone()).unwrap()
-}
-
-/// A token for `sub` with `roles`, in tenant `tenant-a`.
-fn token(sub: &str, roles: &[String]) -> String {
-    token_in(sub, roles, "tenant-a")
-}
-
-/// A token for `sub` with `roles`, carrying `tenant` in every tenant claim of the plan.
-fn token_in(sub: &str, roles: &[String], tenant: &str) -> String {
-    let all: Value = serde_json::from_str(PLAN).unwrap();
-    let extra: Vec<(String, String)> = strings(&all["tenant_claims"])
-        .into_iter()
-        .map(|c| (c, tenant.to_owned()))
-        .collect();
-    securegen::runtime::token::mint(
-        &jwt(),
-        SECRET,
-        sub,
-        roles,
-        &extra,
-        std::time::Duration::from_secs(600),
-    )
-    .unwrap()
-}
-
-fn body(p: &Value) -> Option<Map<String, Value>> {
-    p["body"].as_object().cloned()
-}
-
-/// Creates a row as `sub` (with the creating roles); `None` when the spec gives no way to.
-async fn create(addr: SocketAddr, p: &Value, sub: &str) -> Option<Value> {
-    let roles = strings(p.get("creator").filter(|c| c.is_array())?);
-    let body = body(p)?;
-    let r = send(
-        addr,
-        "POST",
-        p["path"].as_str()?,
-        Some(&token(sub, &roles)),
-        Some(&Value::Object(body)),
-    )
-    .await;
-    assert_eq!(r.status, 201, "creating a valid row: {}", r.body);
-    Some(r.json())
-}
-
-fn item(p: &Value, id: &str) -> String {
-    format!("{}/{id}", p["path"].as_str().unwrap())
-}
-
-fn method_and_path(p: &Value, action: &str, id: &str) -> (&'static str, String) {
-    let base = p["path"].as_str().unwrap().to_owned();
-    match action {
-        "create" => ("POST", base),
-        "list" => ("GET", base),
-        "read" => ("GET", item(p, id)),
-        "update" => ("PATCH", item(p, id)),
-        _ => ("DELETE", item(p, id)),
-    }
-}
-
-async fn bola(resource: &str) {
-    let p = plan(resource);
-    if !p["owner"].as_bool().unwrap_or(false) {
-        return;
-    }
-    let addr = start().await;
-    let Some(row) = create(addr, &p, "victim").await else {
-        return;
-    };
-    let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
-    let intruder = token("intruder", &strings(&p["creator"]));
-    let missing = "00000000-0000-7000-8000-000000000000";
-    for action in strings(&p["owner_actions"]) {
-        let body = (action == "update").then(|| json!({}));
-        let (method, path) = method_and_path(&p, &action, &id);
-        let theirs = send(addr, method, &path, Some(&intruder), body.as_ref()).await;
-        if action == "list" {
-            assert_eq!(theirs.status, 200, "{}", theirs.body);
-            assert!(
-                !theirs.body.contains(&id),
-                "list shows another owner's row: {}",
-                theirs.body
-            );
-            continue;
-        }
-        let (_, absent_path) = method_and_path(&p, &action, missing);
-        let absent = send(addr, method, &absent_path, Some(&intruder), body.as_ref()).await;
-        let (mut a, mut b) = (theirs.problem(404), absent.problem(404));
-        a.as_object_mut().unwrap().remove("request_id");
-        b.as_object_mut().unwrap().remove("request_id");
-        assert_eq!(a, b, "{action}: another owner's row must look missing");
-    }
-}
-
-async fn tenant_isolation(resource: &str) {
-    let p = plan(resource);
-    if !p["tenant"].as_bool().unwrap_or(false) {
-        return;
-    }
-    let addr = start().await;
-    let Some(row) = create(addr, &p, "owner").await else {
-        return;
-    };
-    let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
-    // The same subject and roles, in another tenant: the row does not exist there.
-    let stranger = token_in("owner", &strings(&p["creator"]), "tenant-b");
-    let r = send(addr, "GET", &item(&p, &id), Some(&stranger), None).await;
-    if r.status != 403 {
-        r.problem(404);
-    }
-    let list = send(
-        addr,
-        "GET",
-        p["path"].as_str().unwrap(),
-        Some(&stranger),
-        None,
-    )
-    .await;
-    assert!(
-        !list.body.contains(&id),
-        "another tenant's row is listed: {}",
-        list.body
-    );
-}
-
-async fn bfla(resource: &str) {
-    let p = plan(resource);
-    let addr = start().await;
-    let id = match create(addr, &p, "owner").await {
-        Some(row) => row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned(),
-        None => "00000000-0000-7000-8000-000000000000".to_owned(),
-    };
-    for denied in p["denied"].as_array().unwrap() {
-        let action = denied["action"].as_str().unwrap();
-        let roles = strings(&denied["roles"]);
-        let (method, path) = method_and_path(&p, action, &id);
-        let body = matches!(action, "create" | "update").then(|| json!({}));
-        let r = send(
-            addr,
-            method,
-            &path,
-            Some(&token("someone", &roles)),
-            body.as_ref(),
-        )
-        .await;
-        r.problem(403);
-    }
-    for action in strings(&p["anonymous_denied"]) {
-        let (method, path) = method_and_path(&p, &action, &id);
-        let body = matches!(action.as_str(), "create" | "update").then(|| json!({}));
-        let r = send(addr, method, &path, None, body.as_ref()).await;
-        r.problem(401);
-        assert_eq!(r.header("www-authenticate"), Some("Bearer"), "{action}");
-    }
-}
-
-async fn mass_assignment(resource: &str) {
-    let p = plan(resource);
-    let (Some(valid), Some(creator)) = (body(&p), p["creator"].as_array()) else {
-        return;
-    };
-    let roles: Vec<String> = creator
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_owned))
-        .collect();
-    let addr = start().await;
-    for field in strings(&p["non_writable"])
-        .into_iter()
-        .chain(["not_a_field".to_owned()])
-    {
-        let mut b = valid.clone();
-        b.insert(field.clone(), json!("smuggled"));
-        let r = send(
-            addr,
-            "POST",
-            p["path"].as_str().unwrap(),
-            Some(&token("mallory", &roles)),
-            Some(&Value::Object(b)),
-        )
-        .await;
-        let problem = r.problem(422);
-        let pointers: Vec<&str> = problem["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|e| e["pointer"].as_str())
-            .collect();
-        assert!(
-            pointers.contains(&format!("/{field}").as_str()),
-            "{field}: {pointers:?}"
-        );
-    }
-}
-
-async fn redaction(resource: &str) {
-    let p = plan(resource);
-    let redacted = strings(&p["redacted"]);
-    if redacted.is_empty() {
-        return;
-    }
-    let addr = start().await;
-    let Some(row) = create(addr, &p, "owner").await else {
-        return;
-    };
-    let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
-    let mut seen = vec![row];
-    for reader in p["readers"].as_array().unwrap() {
-        let tok = token(reader["sub"].as_str().unwrap(), &strings(&reader["roles"]));
-        for path in [item(&p, &id), p["path"].as_str().unwrap().to_owned()] {
-            let r = send(addr, "GET", &path, Some(&tok), None).await;
-            if r.status == 200 {
-                seen.push(r.json());
-            }
-        }
-    }
-    for v in seen {
-        let rows = v
-            .get("items")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_else(|| vec![v.clone()]);
-        for row in rows {
-            for field in &redacted {
-                assert!(
-                    row.get(field).is_none(),
-                    "redacted `{field}` in a response: {row}"
-                );
-            }
-        }
-    }
-}
-
-async fn read_roles(resource: &str) {
-    let p = plan(resource);
-    let checks = p["read_roles"].as_array().cloned().unwrap_or_default();
-    if checks.is_empty() {
-        return;
-    }
-    let addr = start().await;
-    let Some(row) = create(addr, &p, "owner").await else {
-        return;
-    };
-    let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
-    for check in checks {
-        let field = check["field"].as_str().unwrap();
-        let tok = token(check["sub"].as_str().unwrap(), &strings(&check["roles"]));
-        let r = send(addr, "GET", &item(&p, &id), Some(&tok), None).await;
-        assert_eq!(r.status, 200, "{}", r.body);
-        let visible = r.json().get(field).is_some();
-        assert_eq!(
-            visible,
-            check["visible"].as_bool().unwrap(),
-            "`{field}` for {check}"
-        );
-    }
-}
-
-async fn bounds(resource: &str) {
-    let p = plan(resource);
-    let (Some(valid), Some(creator)) = (body(&p), p["creator"].as_array()) else {
-        return;
-    };
-    let roles: Vec<String> = creator
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_owned))
-        .collect();
-    let addr = start().await;
-    for bad in p["bad_values"].as_array().unwrap() {
-        let field = bad["field"].as_str().unwrap();
-        let mut b = valid.clone();
-        b.insert(field.to_owned(), bad["value"].clone());
-        let r = send(
-            addr,
-            "POST",
-            p["path"].as_str().unwrap(),
-            Some(&token("tester", &roles)),
-            Some(&Value::Object(b)),
-        )
-        .await;
-        let problem = r.problem(422);
-        assert_eq!(
-            problem["errors"][0]["pointer"],
-            format!("/{field}"),
-            "{bad}"
-        );
-        assert!(
-            !r.body.contains(&bad["value"].to_string()) || bad["value"].is_number(),
-            "values are not echoed: {}",
-            r.body
-        );
-    }
-}
-
-async fn rate_limit(resource: &str) {
-    let p = plan(resource);
-    let Some(rate) = p["rate"].as_object() else {
-        return;
-    };
-    let addr = start().await;
-    let count = rate["count"].as_u64().unwrap();
-    let tok = rate["roles"].as_array().map(|r| {
-        token(
-            "busy",
-            &r.iter()
-                .filter_map(|x| x.as_str().map(str::to_owned))
-                .collect::<Vec<_>>(),
-        )
-    });
-    let path = p["path"].as_str().unwrap();
-    for i in 0..count {
-        let r = send(addr, "GET", path, tok.as_deref(), None).await;
-        assert_eq!(r.status, 200, "request {i}: {}", r.body);
-    }
-    let r = send(addr, "GET", path, tok.as_deref(), None).await;
-    r.problem(429);
-    assert!(r.header("retry-after").is_some() && r.header("ratelimit-limit").is_some());
-}
-
-async fn body_limit(resource: &str) {
-    let p = plan(resource);
-    let Some(creator) = p["creator"].as_array() else {
-        return;
-    };
-    let roles: Vec<String> = creator
-        .iter()
-        .filter_map(|r| r.as_str().map(str::to_owned))
-        .collect();
-    let addr = start().await;
-    let limit = p["body_limit"].as_u64().unwrap() as usize;
-    let big = json!({ "padding": "a".repeat(limit) }).to_string();
-    let r = request(
-        addr,
-        "POST",
-        p["path"].as_str().unwrap(),
-        &[format!("Authorization: Bearer {}", token("big", &roles))],
-        Some(&big),
-    )
-    .await;
-    r.problem(413);
-}
-
-async fn forged_tokens(resource: &str) {
-    let p = plan(resource);
-    let addr = start().await;
-    let Some(action) = strings(&p["token_actions"]).into_iter().next() else {
-        return;
-    };
-    let (method, path) = method_and_path(&p, &action, "00000000-0000-7000-8000-000000000000");
-    let roles = strings(&p["token_roles"]);
-    let good = token("holder", &roles);
-    let expired =
-        securegen::runtime::token::mint_until(&jwt(), SECRET, "holder", &roles, &[], 1_000_000)
-            .unwrap();
-    let body = matches!(action.as_str(), "create" | "update").then(|| json!({}));
-    for (why, forged) in [
-        ("alg none", unsigned(&good)),
-        ("edited payload", tampered(&good, "admin", &["admin"])),
-        ("expired", expired),
-        ("garbage", "not.a.token".to_owned()),
-    ] {
-        let r: Resp = send(addr, method, &path, Some(&forged), body.as_ref()).await;
-        r.problem(401);
-        assert_eq!(
-            r.header("www-authenticate"),
-            Some("Bearer error=\"invalid_token\""),
-            "{why}"
-        );
-    }
+fn attacks() -> Attacks {
+    Attacks::new(PLAN, SECRET, || {
+        start_service(crm::service(), "CRM_JWT_SECRET", SECRET)
+    })
 }
 
 /// The attack tests of `/api/v1/contacts`.
 mod contact {
     #[tokio::test]
     async fn bola() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::bola("contact").await;
+        super::attacks().bola("contact").await;
     }
     #[tokio::test]
     async fn tenant_isolation() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::tenant_isolation("contact").await;
+        super::attacks().tenant_isolation("contact").await;
     }
     #[tokio::test]
     async fn bfla() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::bfla("contact").await;
+        super::attacks().bfla("contact").await;
     }
     #[tokio::test]
     async fn mass_assignment() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::mass_assignment("contact").await;
+        super::attacks().mass_assignment("contact").await;
     }
     #[tokio::test]
     async fn redaction() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::redaction("contact").await;
+        super::attacks().redaction("contact").await;
     }
     #[tokio::test]
     async fn read_roles() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::read_roles("contact").await;
+        super::attacks().read_roles("contact").await;
     }
     #[tokio::test]
     async fn bounds() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::bounds("contact").await;
+        super::attacks().bounds("contact").await;
     }
     #[tokio::test]
     async fn rate_limit() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::rate_limit("contact").await;
+        super::attacks().rate_limit("contact").await;
     }
     #[tokio::test]
     async fn body_limit() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::body_limit("contact").await;
+        super::attacks().body_limit("contact").await;
     }
     #[tokio::test]
     async fn forged_tokens() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::forged_tokens("contact").await;
+        super::attacks().forged_tokens("contact").await;
     }
 }
 
@@ -840,92 +363,42 @@ mod contact {
 mod deal {
     #[tokio::test]
     async fn bola() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::bola("deal").await;
+        super::attacks().bola("deal").await;
     }
     #[tokio::test]
     async fn tenant_isolation() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::tenant_isolation("deal").await;
+        super::attacks().tenant_isolation("deal").await;
     }
     #[tokio::test]
     async fn bfla() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::bfla("deal").await;
+        super::attacks().bfla("deal").await;
     }
     #[tokio::test]
     async fn mass_assignment() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::mass_assignment("deal").await;
+        super::attacks().mass_assignment("deal").await;
     }
     #[tokio::test]
     async fn redaction() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::redaction("deal").await;
+        super::attacks().redaction("deal").await;
     }
     #[tokio::test]
     async fn read_roles() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::read_roles("deal").await;
+        super::attacks().read_roles("deal").await;
     }
     #[tokio::test]
     async fn bounds() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::bounds("deal").await;
+        super::attacks().bounds("deal").await;
     }
     #[tokio::test]
     async fn rate_limit() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::rate_limit("deal").await;
+        super::attacks().rate_limit("deal").await;
     }
     #[tokio::test]
     async fn body_limit() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::body_limit("deal").await;
+        super::attacks().body_limit("deal").await;
     }
     #[tokio::test]
     async fn forged_tokens() {
-        if !super::HMAC
-            && super::skip("tokens for a public-key service come from its identity provider")
-        {
-            return;
-        }
-        super::forged_tokens("deal").await;
+        super::attacks().forged_tokens("deal").await;
     }
 }

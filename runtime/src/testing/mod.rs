@@ -4,6 +4,8 @@
 //! tests `securegen new` generates.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
 
+pub mod attack;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
