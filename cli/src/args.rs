@@ -102,6 +102,26 @@ pub(crate) enum Command {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
+    /// The OWASP API Security Top 10 (2023) per resource: which control answers each item
+    /// (with its spec line), what is open, what does not apply.
+    Audit {
+        /// The spec to audit.
+        #[arg(default_value = "securegen.yaml")]
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
+    /// What a spec change does to exposure; exits 1 when it widens (for pull-request checks).
+    Diff {
+        /// The spec before the change.
+        old: PathBuf,
+        /// The spec after the change.
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+        format: CheckFormat,
+    },
     /// Print the JSON Schema (draft-07) of securegen.yaml, for editor completion.
     Schema {
         /// Write the schema to this file instead of standard output.

@@ -202,3 +202,33 @@ fn help_describes_every_command() {
     }
     assert!(help.contains("Exit codes: 0 success, 1 findings"), "{help}");
 }
+
+#[test]
+fn audit_cites_spec_lines_and_diff_exits_1_when_exposure_grows() {
+    let o = run(&["audit", path(&shop())]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("API1:2023   answered rows are scoped to their owner `owner_id`"), "{text}");
+    assert!(text.contains("securegen.yaml:19)"), "the owner rule's line: {text}");
+    let json = run(&["audit", "--format", "json", path(&shop())]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("json");
+    assert_eq!(v[0]["findings"].as_array().map(Vec::len), Some(10));
+
+    let dir = scratch("diff");
+    let wider = dir.join("wider.yaml");
+    let src = std::fs::read_to_string(shop()).expect("shop").replacen(
+        "      delete: [admin]\n    limits",
+        "      delete: [user, admin]\n    limits",
+        1,
+    );
+    std::fs::write(&wider, src).expect("write");
+    let grows = run(&["diff", path(&shop()), path(&wider)]);
+    assert_eq!(code(&grows), 1, "{}", stderr(&grows));
+    assert!(stdout(&grows).contains("+ [order] user may delete every row (was nothing)"), "{}", stdout(&grows));
+    assert!(stderr(&grows).contains("exposure grows: 1 widening change(s)"), "{}", stderr(&grows));
+    let narrows = run(&["diff", path(&wider), path(&shop())]);
+    assert_eq!(code(&narrows), 0, "{}", stdout(&narrows));
+    assert!(stdout(&narrows).starts_with("- [order]"), "{}", stdout(&narrows));
+    let invalid = run(&["diff", path(&shop()), path(&fixture("invalid", "46-unknown-role-near-miss.yaml"))]);
+    assert_eq!(code(&invalid), 2);
+}

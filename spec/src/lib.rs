@@ -19,9 +19,13 @@ pub mod policy;
 pub mod vocab;
 
 #[cfg(feature = "yaml")]
+pub mod audit;
+#[cfg(feature = "yaml")]
 mod decode;
 #[cfg(feature = "yaml")]
 pub mod diag;
+#[cfg(feature = "yaml")]
+pub mod diff;
 #[cfg(feature = "yaml")]
 pub mod explain;
 #[cfg(feature = "yaml")]
@@ -96,6 +100,13 @@ pub fn check(src: &str) -> Report {
     }
     diagnostics.sort_by_key(|d| (d.location.map(|l| (l.line, l.column)), d.severity));
     Report { spec, diagnostics }
+}
+
+/// The line of the key that ends `path` in `src`, when the spec has it (for reports that
+/// cite the spec).
+#[cfg(feature = "yaml")]
+pub fn line_of(src: &str, path: &KeyPath) -> Option<usize> {
+    locate::locate_exact(src, path, diag::Target::Key).map(|l| l.line)
 }
 
 /// Validates a spec already parsed into a YAML tree (the attribute front end builds one).

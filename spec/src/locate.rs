@@ -18,6 +18,11 @@ pub(crate) fn locate(src: &str, path: &KeyPath, target: Target) -> Option<Locati
     locate_nth(src, path, target, 0)
 }
 
+/// The position of exactly `path`, or `None` when the document does not have it.
+pub(crate) fn locate_exact(src: &str, path: &KeyPath, target: Target) -> Option<Location> {
+    try_locate(src, &path.0, target, 0)
+}
+
 /// Like [`locate`], but the last key of the path is its `skip`-th repetition (0 = the first),
 /// for duplicate keys.
 pub(crate) fn locate_nth(src: &str, path: &KeyPath, target: Target, skip: usize) -> Option<Location> {
