@@ -74,6 +74,9 @@ pub(crate) enum Command {
         /// Report drift and exit 1 instead of writing (for CI).
         #[arg(long)]
         check: bool,
+        /// With --check, also print what would change, as a line diff.
+        #[arg(long, requires = "check")]
+        diff: bool,
         /// Overwrite generated files even when they were edited by hand.
         #[arg(long)]
         force: bool,

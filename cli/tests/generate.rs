@@ -129,6 +129,15 @@ fn generate_detects_drift_and_refuses_to_overwrite_hand_edits() {
     for f in ["drift: openapi.json", "drift: spec.json", "drift: src/resources/note.rs"] {
         assert!(err(&check).contains(f), "{f}: {}", err(&check));
     }
+    let shown = securegen(&["generate", "--check", "--diff"], Some(&dir));
+    assert_eq!(code(&shown), 1);
+    let diff = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(diff.contains("--- src/resources/note.rs (on disk)"), "{diff}");
+    assert!(
+        diff.contains("-    #[field(write(create, update), len(1..=200))]")
+            && diff.contains("+    #[field(write(create, update), len(1..=150))]"),
+        "{diff}"
+    );
     let hooks_before = std::fs::read_to_string(dir.join("src/hooks.rs")).unwrap();
     let regenerated = securegen(&["generate"], Some(&dir));
     assert_eq!(code(&regenerated), 0, "{}", err(&regenerated));

@@ -18,6 +18,7 @@ use crate::source;
 pub(crate) struct GenerateArgs<'a> {
     pub(crate) dir: &'a Path,
     pub(crate) check: bool,
+    pub(crate) diff: bool,
     pub(crate) force: bool,
     pub(crate) templates: Option<&'a Path>,
 }
@@ -66,6 +67,12 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
         if drift.is_empty() {
             writeln!(out, "generated files are up to date")?;
             return Ok(ExitCode::SUCCESS);
+        }
+        if args.diff {
+            for f in files.iter().filter(|f| drift.contains(&f.path.display().to_string())) {
+                let on_disk = std::fs::read_to_string(args.dir.join(&f.path)).unwrap_or_default();
+                write!(out, "{}", generate::linediff::unified(&f.path.display().to_string(), &on_disk, &f.contents))?;
+            }
         }
         let mut err = std::io::stderr().lock();
         for d in &drift {

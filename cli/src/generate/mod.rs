@@ -4,6 +4,7 @@
 //! and overridable file by file with `--templates DIR`.
 
 mod format;
+pub(crate) mod linediff;
 mod openapi;
 mod plan;
 pub(crate) mod templates;

@@ -160,6 +160,20 @@ fn operation(r: &Resource, a: Action, schema_base: &str) -> Value {
             "responses": responses(("204", json!({ "description": "Deleted" })), &[401, 403, 404, 429]),
         }),
     };
+    if a == Action::Create {
+        // Links from the 201 to what may follow, with the new row's id.
+        let links: Map<String, Value> = [Action::Read, Action::Update, Action::Delete]
+            .into_iter()
+            .filter(|x| r.access.contains_key(x))
+            .map(|x| {
+                let link = json!({ "operationId": format!("{}_{}", x.as_str(), r.name), "parameters": { "id": format!("$response.body#/{}", r.id) } });
+                (x.as_str().to_owned(), link)
+            })
+            .collect();
+        if !links.is_empty() {
+            op["responses"]["201"]["links"] = Value::Object(links);
+        }
+    }
     op["operationId"] = json!(format!("{}_{}", a.as_str(), r.name));
     op["security"] = security(r, a);
     op["x-roles"] = json!(roles);
