@@ -41,8 +41,16 @@ fn field_schema(f: &Field) -> Value {
     if let Some(m) = f.max_len {
         s.insert("maxLength".into(), json!(m));
     }
-    if let Some(p) = &f.pattern {
-        s.insert("pattern".into(), json!(p));
+    // The runtime refuses control characters other than tab and line breaks in text.
+    const NO_CONTROL: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+    match (&f.pattern, f.ty.is_textual() || f.ty == FieldType::Enum) {
+        (Some(p), _) => {
+            s.insert("allOf".into(), json!([{ "pattern": p }, { "pattern": NO_CONTROL }]));
+        }
+        (None, true) if f.values.is_empty() => {
+            s.insert("pattern".into(), json!(NO_CONTROL));
+        }
+        _ => {}
     }
     if !f.values.is_empty() {
         s.insert("enum".into(), json!(f.values));
