@@ -109,6 +109,12 @@ impl Attacks {
         p["body"].as_object().cloned()
     }
 
+    /// Creates a row as `sub` and answers its id; `None` when the spec gives no way to.
+    async fn create_id(&self, addr: SocketAddr, p: &Value, sub: &str) -> Option<String> {
+        let row = self.create(addr, p, sub).await?;
+        row[p["id"].as_str()?].as_str().map(str::to_owned)
+    }
+
     /// Creates a row as `sub` (with the creating roles); `None` when the spec gives no way to.
     async fn create(&self, addr: SocketAddr, p: &Value, sub: &str) -> Option<Value> {
         let roles = strings(p.get("creator").filter(|c| c.is_array())?);
@@ -129,8 +135,9 @@ impl Attacks {
             return;
         }
         let addr = (self.start)().await;
-        let Some(row) = self.create(addr, &p, "victim").await else { return };
-        let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
+        let Some(id) = self.create_id(addr, &p, "victim").await else {
+            return;
+        };
         let intruder = self.token("intruder", &strings(&p["creator"]));
         let missing = "00000000-0000-7000-8000-000000000000";
         for action in strings(&p["owner_actions"]) {
@@ -161,8 +168,9 @@ impl Attacks {
             return;
         }
         let addr = (self.start)().await;
-        let Some(row) = self.create(addr, &p, "owner").await else { return };
-        let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
+        let Some(id) = self.create_id(addr, &p, "owner").await else {
+            return;
+        };
         // The same subject and roles, in another tenant: the row does not exist there.
         let stranger = self.token_in("owner", &strings(&p["creator"]), "tenant-b");
         let r = send(addr, "GET", &item(&p, &id), Some(&stranger), None).await;
@@ -180,10 +188,10 @@ impl Attacks {
         }
         let p = self.plan(resource);
         let addr = (self.start)().await;
-        let id = match self.create(addr, &p, "owner").await {
-            Some(row) => row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned(),
-            None => "00000000-0000-7000-8000-000000000000".to_owned(),
-        };
+        let id = self
+            .create_id(addr, &p, "owner")
+            .await
+            .unwrap_or_else(|| "00000000-0000-7000-8000-000000000000".to_owned());
         for denied in p["denied"].as_array().unwrap() {
             let action = denied["action"].as_str().unwrap();
             let roles = strings(&denied["roles"]);
@@ -239,7 +247,10 @@ impl Attacks {
             return;
         }
         let addr = (self.start)().await;
-        let Some(row) = self.create(addr, &p, "owner").await else { return };
+        // The create response is checked too.
+        let Some(row) = self.create(addr, &p, "owner").await else {
+            return;
+        };
         let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
         let mut seen = vec![row];
         for reader in p["readers"].as_array().unwrap() {
@@ -272,8 +283,9 @@ impl Attacks {
             return;
         }
         let addr = (self.start)().await;
-        let Some(row) = self.create(addr, &p, "owner").await else { return };
-        let id = row[p["id"].as_str().unwrap()].as_str().unwrap().to_owned();
+        let Some(id) = self.create_id(addr, &p, "owner").await else {
+            return;
+        };
         for check in checks {
             let field = check["field"].as_str().unwrap();
             let tok = self.token(check["sub"].as_str().unwrap(), &strings(&check["roles"]));
