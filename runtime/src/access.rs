@@ -42,6 +42,11 @@ impl<R: Resource> Authorized<R> {
         self.subject.as_deref()
     }
 
+    /// The caller's roles (empty for anonymous callers).
+    pub fn roles(&self) -> &[String] {
+        &self.roles
+    }
+
     /// The owner every reached row must have, when the caller is confined to their own rows.
     pub fn owner_filter(&self) -> Option<&str> {
         self.owner.as_deref()

@@ -31,7 +31,6 @@ struct Ctx<R> {
     request_id: String,
     rate: RateInfo,
     hooks: Arc<dyn Hooks<R>>,
-    roles: Vec<String>,
 }
 
 fn security(parts: &Parts) -> Result<Arc<Security>, ApiError> {
@@ -89,13 +88,12 @@ fn begin<R: Resource>(parts: &Parts, action: Action, id: Option<&str>) -> Result
         .extensions
         .get::<HookSet<R>>()
         .map_or_else(|| Arc::new(NoHooks) as Arc<dyn Hooks<R>>, |h| Arc::clone(&h.0));
-    let roles = principal.map(|p| p.roles).unwrap_or_default();
-    Ok(Ctx { security, auth, request_id, rate, hooks, roles })
+    Ok(Ctx { security, auth, request_id, rate, hooks })
 }
 
 impl<R: Resource> Ctx<R> {
     fn call(&self) -> Call<'_> {
-        Call { subject: self.auth.subject(), roles: &self.roles, request_id: &self.request_id }
+        Call { subject: self.auth.subject(), roles: self.auth.roles(), request_id: &self.request_id }
     }
 
     fn audit(&self, id: Option<&str>, status: StatusCode) {

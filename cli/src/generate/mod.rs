@@ -156,8 +156,6 @@ pub(crate) fn render(spec: &Spec, opts: &Options<'_>) -> Result<Vec<File>, Strin
         generated("tests/security.rs", render("security.rs.j2", None)?),
     ];
     for r in &resources {
-        let spec_r = spec.resource(&r.name).ok_or("resource vanished")?;
-        let _ = spec_r;
         files.push(generated(
             &format!("src/resources/{}.rs", r.module),
             render("resource.rs.j2", Some(json!({ "resource": r })))?,

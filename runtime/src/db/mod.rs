@@ -273,7 +273,7 @@ pub async fn delete<R: Resource>(db: &Db, auth: &Authorized<R>, id: &str) -> Res
     Ok(db.run(sql, binds).await? > 0)
 }
 
-/// Statement timeout for both backends.
+/// How long a connection waits: SQLite's busy timeout, PostgreSQL's pool acquire timeout.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The current UTC time as RFC 3339 with seconds (`2026-11-22T10:00:00Z`).

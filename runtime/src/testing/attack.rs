@@ -85,6 +85,11 @@ impl Attacks {
         !hmac
     }
 
+    /// The plan of `resource`, or `None` (saying why) when tokens cannot be minted.
+    fn plan_for(&self, resource: &str) -> Option<Value> {
+        if self.without_tokens() { None } else { Some(self.plan(resource)) }
+    }
+
     fn plan(&self, resource: &str) -> Value {
         self.plan["resources"].as_array().unwrap().iter().find(|r| r["name"] == resource).cloned().unwrap()
     }
@@ -127,10 +132,9 @@ impl Attacks {
 
     /// Another owner's row answers every owned action exactly like a missing row.
     pub async fn bola(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         if !p["owner"].as_bool().unwrap_or(false) {
             return;
         }
@@ -160,10 +164,9 @@ impl Attacks {
 
     /// A caller of another tenant, same subject and roles, cannot see the row.
     pub async fn tenant_isolation(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         if !p["tenant"].as_bool().unwrap_or(false) {
             return;
         }
@@ -183,10 +186,9 @@ impl Attacks {
 
     /// Every caller whose roles lack an action gets 403; anonymous callers get 401.
     pub async fn bfla(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let addr = (self.start)().await;
         let id = self
             .create_id(addr, &p, "owner")
@@ -211,10 +213,9 @@ impl Attacks {
 
     /// Every field the creator may not write, and an unknown one, is refused with 422.
     pub async fn mass_assignment(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let (Some(valid), Some(creator)) = (Self::body(&p), p["creator"].as_array()) else { return };
         let roles: Vec<String> = creator.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect();
         let addr = (self.start)().await;
@@ -238,10 +239,9 @@ impl Attacks {
 
     /// Redacted fields appear in no response, for any reader.
     pub async fn redaction(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let redacted = strings(&p["redacted"]);
         if redacted.is_empty() {
             return;
@@ -274,10 +274,9 @@ impl Attacks {
 
     /// Fields with `read_roles` are visible exactly to the callers the policy says.
     pub async fn read_roles(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let checks = p["read_roles"].as_array().cloned().unwrap_or_default();
         if checks.is_empty() {
             return;
@@ -298,10 +297,9 @@ impl Attacks {
 
     /// Every out-of-bounds value is refused with 422 at its pointer, without echo.
     pub async fn bounds(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let (Some(valid), Some(creator)) = (Self::body(&p), p["creator"].as_array()) else { return };
         let roles: Vec<String> = creator.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect();
         let addr = (self.start)().await;
@@ -329,10 +327,9 @@ impl Attacks {
 
     /// The (count + 1)th request of a window is a 429 with Retry-After and RateLimit-*.
     pub async fn rate_limit(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let Some(rate) = p["rate"].as_object() else { return };
         let addr = (self.start)().await;
         let count = rate["count"].as_u64().unwrap();
@@ -351,10 +348,9 @@ impl Attacks {
 
     /// A body one byte over the limit is a 413.
     pub async fn body_limit(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let Some(creator) = p["creator"].as_array() else { return };
         let roles: Vec<String> = creator.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect();
         let addr = (self.start)().await;
@@ -373,10 +369,9 @@ impl Attacks {
 
     /// Unsigned, edited, expired and garbage tokens are 401 `invalid_token`.
     pub async fn forged_tokens(&self, resource: &str) {
-        if self.without_tokens() {
+        let Some(p) = self.plan_for(resource) else {
             return;
-        }
-        let p = self.plan(resource);
+        };
         let addr = (self.start)().await;
         let Some(action) = strings(&p["token_actions"]).into_iter().next() else { return };
         let (method, path) = method_and_path(&p, &action, "00000000-0000-7000-8000-000000000000");
