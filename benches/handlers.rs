@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{EncodingKey, Header};
+use securegen::model::{Action, Algorithm, Jwt, KeySource};
 use securegen::runtime::access::view;
 use securegen::runtime::axum::body::Body;
 use securegen::runtime::axum::extract::{Path, State};
@@ -16,7 +17,6 @@ use securegen::runtime::axum::http::Request;
 use securegen::runtime::db::Db;
 use securegen::runtime::{ApiError, Principal, Resource, Security, Verifier, authorize};
 use securegen::secure_resource;
-use securegen::spec::{Action, Algorithm, Jwt, KeySource};
 use serde_json::{Map, Value, json};
 use sqlx::Row as _;
 use tower::ServiceExt as _;

@@ -7,12 +7,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use jsonwebtoken::{EncodingKey, Header};
+use securegen::model::{Algorithm, Jwt, KeySource};
 use securegen::runtime::db::Db;
 use securegen::runtime::serve::{ServeOptions, serve};
 use securegen::runtime::testing::{Resp, request, send};
 use securegen::runtime::{Resource, Security, Verifier};
 use securegen::secure_resource;
-use securegen::spec::{Algorithm, Jwt, KeySource};
 use serde_json::{Value, json};
 
 const SECRET: &str = "annotated-service-secret-32-bytes-at-least";

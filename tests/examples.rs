@@ -14,7 +14,7 @@ fn every_example_spec_is_valid() {
         }
         seen += 1;
         let src = std::fs::read_to_string(&spec).expect("read");
-        let report = securegen::spec::check(&src);
+        let report = securegen::model::check(&src);
         assert_eq!(report.errors(), 0, "{}: {:#?}", spec.display(), report.diagnostics);
     }
     assert!(seen >= 1, "no example specs found");

@@ -98,7 +98,7 @@ pub(crate) enum Command {
         /// An extra claim `name=value`, e.g. a tenant: --claim org=acme (repeatable).
         #[arg(long = "claim")]
         claims: Vec<String>,
-        /// Seconds until it expires.
+        /// Seconds until it expires (1 to 86400).
         #[arg(long, default_value_t = 3600)]
         ttl: u64,
         /// The service directory.

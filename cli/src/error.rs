@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use securegen_spec::render::Style;
+use securegen_model::render::Style;
 
 /// A usage or I/O failure.
 #[derive(Debug)]

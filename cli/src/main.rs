@@ -1,4 +1,4 @@
-//! `securegen`: the command line. A thin shell over `securegen-spec`: it parses arguments,
+//! `securegen`: the command line. A thin shell over `securegen-model`: it parses arguments,
 //! reads files, prints, and maps outcomes to exit codes (0 ok, 1 findings, 2 usage or I/O).
 #![forbid(unsafe_code)]
 
@@ -27,8 +27,8 @@ fn main() -> ExitCode {
         Command::Diff { old, new, format } => commands::diff::run(&old, &new, format, style),
         Command::New { dir, spec, database, templates, force, securegen_path, securegen_version, workspace_member } => {
             let database = database.map(|d| match d {
-                args::DatabaseArg::Sqlite => securegen_spec::Database::Sqlite,
-                args::DatabaseArg::Postgres => securegen_spec::Database::Postgres,
+                args::DatabaseArg::Sqlite => securegen_model::Database::Sqlite,
+                args::DatabaseArg::Postgres => securegen_model::Database::Postgres,
             });
             let args = commands::new::NewArgs {
                 dir: &dir,

@@ -3,7 +3,7 @@
 use std::io::IsTerminal as _;
 use std::path::Path;
 
-use securegen_spec::render::Style;
+use securegen_model::render::Style;
 
 use crate::args::ColorChoice;
 use crate::error::CliError;

@@ -13,7 +13,7 @@ fn shop() -> PathBuf {
 }
 
 fn fixture(kind: &str, name: &str) -> PathBuf {
-    root().join("spec/tests/fixtures").join(kind).join(name)
+    root().join("model/tests/fixtures").join(kind).join(name)
 }
 
 fn securegen(args: &[&str], dir: Option<&Path>) -> Output {

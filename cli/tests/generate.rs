@@ -108,7 +108,7 @@ fn new_refuses_existing_directories_and_invalid_specs() {
     assert_eq!(code(&forced), 0, "{}", err(&forced));
 
     let target = scratch("invalid");
-    let bad = root().join("spec/tests/fixtures/invalid/46-unknown-role-near-miss.yaml");
+    let bad = root().join("model/tests/fixtures/invalid/46-unknown-role-near-miss.yaml");
     let o = securegen(&["new", target.to_str().unwrap(), "--spec", bad.to_str().unwrap()], None);
     assert_eq!(code(&o), 1);
     assert!(err(&o).contains("error[unknown-role]") && err(&o).contains("nothing was written"), "{}", err(&o));
@@ -164,14 +164,13 @@ fn generate_detects_drift_and_refuses_to_overwrite_hand_edits() {
 fn templates_can_be_overridden_and_typos_fail_loudly() {
     let templates = scratch("templates");
     std::fs::create_dir_all(&templates).unwrap();
-    std::fs::write(templates.join("resource.rs.j2"), "{{ header_rs }}\n// house style\n{{ resource.source }}\n")
-        .unwrap();
+    std::fs::write(templates.join("resource.rs.j2"), "{{ header_rs }}\n// house style\n{{ source }}\n").unwrap();
     let dir = scratch("overridden");
     let o = securegen(&["new", dir.to_str().unwrap(), "--templates", templates.to_str().unwrap()], None);
     assert_eq!(code(&o), 0, "{}", err(&o));
     assert!(std::fs::read_to_string(dir.join("src/resources/note.rs")).unwrap().contains("// house style"));
 
-    std::fs::write(templates.join("resource.rs.j2"), "{{ header_rs }}\n{{ resource.sorce }}\n").unwrap();
+    std::fs::write(templates.join("resource.rs.j2"), "{{ header_rs }}\n{{ sorce }}\n").unwrap();
     let dir = scratch("typo");
     let o = securegen(&["new", dir.to_str().unwrap(), "--templates", templates.to_str().unwrap()], None);
     assert_eq!(code(&o), 2);
@@ -184,13 +183,26 @@ fn token_mints_a_verifiable_token_from_the_env_file() {
     let dir = new_service("token", None);
     let o = securegen(&["token", "--sub", "alice", "--role", "user"], Some(&dir));
     assert_eq!(code(&o), 0, "{}", err(&o));
-    let token = String::from_utf8(o.stdout).unwrap().trim().to_owned();
+    let token = String::from_utf8(o.stdout.clone()).unwrap().trim().to_owned();
     let yaml = std::fs::read_to_string(dir.join("securegen.yaml")).unwrap();
-    let spec = securegen_spec::check(&yaml).spec.unwrap();
-    let env = securegen_runtime::service::dotenv(&std::fs::read_to_string(dir.join(".env")).unwrap());
+    let spec = securegen_model::check(&yaml).spec.unwrap();
+    let env: std::collections::HashMap<String, String> =
+        dotenvy::from_path_iter(dir.join(".env")).unwrap().map(Result::unwrap).collect();
     let verifier = securegen_runtime::Verifier::from_lookup(&spec.auth.jwt, &[], |k| env.get(k).cloned()).unwrap();
     let principal = verifier.verify(&token).unwrap();
     assert_eq!((principal.subject.as_str(), principal.roles.as_slice()), ("alice", ["user".to_owned()].as_slice()));
+
+    assert!(err(&o).contains("signed with") && err(&o).contains(".env"), "says which secret: {}", err(&o));
+
+    for claim in ["exp=99999999999", "sub=root", "roles=admin", "aud=elsewhere", "iss=me", "nbf=0", "iat=0"] {
+        let o = securegen(&["token", "--sub", "alice", "--claim", claim], Some(&dir));
+        assert_eq!(code(&o), 2, "--claim {claim} must be refused");
+        assert!(err(&o).contains("cannot be overridden"), "{claim}: {}", err(&o));
+    }
+    for ttl in ["0", "86401", "18446744073709551615"] {
+        let o = securegen(&["token", "--sub", "alice", "--ttl", ttl], Some(&dir));
+        assert_eq!(code(&o), 2, "--ttl {ttl} must be refused");
+    }
 
     let o = securegen(&["token", "--sub", "alice", "--role", "root"], Some(&dir));
     assert_eq!(code(&o), 2);

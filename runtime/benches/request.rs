@@ -11,22 +11,22 @@ use axum::body::Body;
 use axum::http::Request;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use securegen_model::{Action, Per, Rate, Spec};
 use securegen_runtime::access::{check_writable, view};
 use securegen_runtime::limits::KeyedLimiter;
 use securegen_runtime::{Resource, Verifier, authorize};
-use securegen_spec::{Action, Per, Rate, Spec};
 use serde_json::{Map, Value, json};
 use tower::ServiceExt as _;
 
 const SECRET: &str = "bench-secret-of-at-least-thirty-two-bytes";
 
 static SPEC: LazyLock<Spec> = LazyLock::new(|| {
-    securegen_spec::check(include_str!("../../examples/shop/securegen.yaml")).spec.expect("shop spec")
+    securegen_model::check(include_str!("../../examples/shop/securegen.yaml")).spec.expect("shop spec")
 });
 
 struct Order;
 impl Resource for Order {
-    fn policy() -> &'static securegen_spec::Resource {
+    fn policy() -> &'static securegen_model::Resource {
         SPEC.resource("order").expect("order")
     }
 }

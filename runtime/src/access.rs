@@ -6,8 +6,8 @@
 
 use std::marker::PhantomData;
 
-use securegen_spec::policy::{Caller, Decision, Grant};
-use securegen_spec::{Action, Keyword};
+use securegen_model::policy::{Caller, Decision, Grant};
+use securegen_model::{Action, Keyword};
 use serde_json::{Map, Value};
 
 use crate::auth::Principal;
@@ -16,7 +16,7 @@ use crate::error::{ApiError, FieldError};
 /// A resource whose policy is known: generated code implements this with the policy as data.
 pub trait Resource: Send + Sync + 'static {
     /// The resource's validated, normalized policy.
-    fn policy() -> &'static securegen_spec::Resource;
+    fn policy() -> &'static securegen_model::Resource;
 }
 
 /// Proof that a caller passed authorization for one action on resource `R`, carrying the row

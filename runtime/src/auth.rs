@@ -12,8 +12,8 @@ use axum::http::request::Parts;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{DecodingKey, Validation};
-use securegen_spec::policy::Caller;
-use securegen_spec::{Algorithm, Jwt, KeySource, Keyword};
+use securegen_model::policy::Caller;
+use securegen_model::{Algorithm, Jwt, KeySource, Keyword};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;

@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use securegen_spec::{Action, Keyword};
+use securegen_model::{Action, Keyword};
 use serde_json::{Map, Value, json};
 
 use crate::access::{Authorized, Resource, authorize, check_writable, view};
@@ -98,7 +98,7 @@ impl<R: Resource> Ctx<R> {
 
     fn audit(&self, id: Option<&str>, status: StatusCode) {
         let action = self.auth.action();
-        if action.is_write() || R::policy().audit == securegen_spec::AuditLevel::All {
+        if action.is_write() || R::policy().audit == securegen_model::AuditLevel::All {
             audit::emit(&Event {
                 request_id: Some(&self.request_id),
                 subject: self.auth.subject(),
@@ -139,7 +139,7 @@ impl<R: Resource> Ctx<R> {
     }
 }
 
-fn deprecation_headers(policy: &securegen_spec::Resource, h: &mut HeaderMap) {
+fn deprecation_headers(policy: &securegen_model::Resource, h: &mut HeaderMap) {
     if policy.deprecated {
         h.insert(HeaderName::from_static("deprecation"), HeaderValue::from_static("true"));
     }
@@ -152,7 +152,7 @@ fn deprecation_headers(policy: &securegen_spec::Resource, h: &mut HeaderMap) {
 
 /// `YYYY-MM-DD` as an IMF-fixdate at midnight UTC.
 fn http_date(date: &str) -> Option<String> {
-    let (y, m, d) = securegen_spec::limits::parse_date(date).ok()?;
+    let (y, m, d) = securegen_model::limits::parse_date(date).ok()?;
     let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
     // Sakamoto's day of the week.
     let t = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];

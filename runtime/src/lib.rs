@@ -15,7 +15,7 @@
 //! [`Security::apply`], and serves it with [`serve::serve`]:
 //!
 //! ```no_run
-//! # async fn run(spec: securegen_spec::Spec, router: axum::Router) -> Result<(), Box<dyn std::error::Error>> {
+//! # async fn run(spec: securegen_model::Spec, router: axum::Router) -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! let security = Arc::new(securegen_runtime::Security::from_lookup(&spec, |k| std::env::var(k).ok())?);
 //! let app = security.apply(router);
@@ -39,8 +39,8 @@ pub mod rules;
 pub mod security;
 pub mod serve;
 pub mod service;
+#[cfg(feature = "testing")]
 pub mod testing;
-pub mod token;
 
 pub use access::{Authorized, Resource, authorize};
 pub use auth::{ConfigError, MaybePrincipal, Principal, Verifier};

@@ -12,7 +12,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DashMapStateStore;
 use governor::{Quota, RateLimiter};
-use securegen_spec::Rate;
+use securegen_model::Rate;
 
 use crate::error::{ApiError, RateInfo};
 
@@ -180,7 +180,7 @@ pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted_proxies:
 #[cfg(test)]
 mod tests {
     use governor::clock::FakeRelativeClock;
-    use securegen_spec::Per;
+    use securegen_model::Per;
 
     use super::*;
 

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use regex::Regex;
-use securegen_spec::{Action, Field, FieldType, Literal, Number};
+use securegen_model::{Action, Field, FieldType, Literal, Number};
 use serde_json::{Map, Value};
 
 use crate::access::escape_pointer;
@@ -19,7 +19,7 @@ pub struct Rules {
 }
 
 /// The rules of `resource`, compiled on first use and cached for the process.
-pub fn rules_for(resource: &'static securegen_spec::Resource) -> Arc<Rules> {
+pub fn rules_for(resource: &'static securegen_model::Resource) -> Arc<Rules> {
     static CACHE: OnceLock<Mutex<HashMap<usize, Arc<Rules>>>> = OnceLock::new();
     let key = std::ptr::from_ref(resource) as usize;
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
@@ -46,7 +46,7 @@ impl Rules {
     /// fields must be present and defaults are filled in. Returns the body to store.
     pub fn validate(
         &self,
-        resource: &securegen_spec::Resource,
+        resource: &securegen_model::Resource,
         action: Action,
         mut body: Map<String, Value>,
     ) -> Result<Map<String, Value>, ApiError> {
@@ -175,7 +175,7 @@ fn is_url(s: &str) -> bool {
 }
 
 fn is_date(s: &str) -> bool {
-    securegen_spec::limits::parse_date(s).is_ok()
+    securegen_model::limits::parse_date(s).is_ok()
 }
 
 /// RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`.

@@ -12,7 +12,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, X_CONTENT_
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
-use securegen_spec::Spec;
+use securegen_model::Spec;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
@@ -43,14 +43,14 @@ pub struct Security {
 impl Security {
     /// The context of `spec` with this verifier; rate limiters per resource.
     pub fn new(spec: &Spec, verifier: Verifier, cursors: Cursors) -> Self {
-        let resources: Vec<&securegen_spec::Resource> = spec.resources.iter().collect();
+        let resources: Vec<&securegen_model::Resource> = spec.resources.iter().collect();
         Self::for_resources(&resources, &spec.cors_origins, verifier, cursors)
     }
 
     /// The context of a set of resources (for services built from annotated structs, which
     /// have no spec file): rate limiters per resource and the CORS allowlist.
     pub fn for_resources(
-        resources: &[&securegen_spec::Resource],
+        resources: &[&securegen_model::Resource],
         cors_origins: &[String],
         verifier: Verifier,
         cursors: Cursors,
@@ -69,7 +69,7 @@ impl Security {
     /// key variable the spec names, `TRUSTED_PROXIES` (default 0) and `CURSOR_SECRET`
     /// (optional; without it cursors are signed with a per-process key).
     pub fn from_lookup(spec: &Spec, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        if spec.limits.backend == securegen_spec::Backend::Redis {
+        if spec.limits.backend == securegen_model::Backend::Redis {
             // Failing closed: a service that asked for a shared limit must not silently get
             // one limit per instance.
             return Err(ConfigError::Invalid {
@@ -80,7 +80,7 @@ impl Security {
         if let Some((r, f)) = spec
             .resources
             .iter()
-            .find_map(|r| r.fields.iter().find(|f| f.ty == securegen_spec::FieldType::Password).map(|f| (r, f)))
+            .find_map(|r| r.fields.iter().find(|f| f.ty == securegen_model::FieldType::Password).map(|f| (r, f)))
         {
             // Failing closed: passwords must be stored hashed, which this runtime does not do yet.
             return Err(ConfigError::Invalid {

@@ -12,7 +12,7 @@ use axum::Router;
 use axum::http::HeaderValue;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use securegen_spec::Spec;
+use securegen_model::Spec;
 use tokio::net::TcpListener;
 
 use crate::auth::ConfigError;

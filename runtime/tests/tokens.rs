@@ -9,9 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::*;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm as JwtAlg, EncodingKey, Header};
+use securegen_model::{Algorithm, KeySource, Spec};
 use securegen_runtime::ConfigError;
 use securegen_runtime::serve::ServeOptions;
-use securegen_spec::{Algorithm, KeySource, Spec};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -189,7 +189,7 @@ fn configuration_fails_closed_naming_the_variable() {
     assert!(matches!(&err, ConfigError::ShortSecret { name, .. } if name == "CURSOR_SECRET"), "{err}");
     assert!(securegen_runtime::Security::from_lookup(&SPEC_MODEL, env("TRUSTED_PROXIES", "1")).is_ok());
     let mut shared_limits = SPEC_MODEL.clone();
-    shared_limits.limits.backend = securegen_spec::Backend::Redis;
+    shared_limits.limits.backend = securegen_model::Backend::Redis;
     let err = securegen_runtime::Security::from_lookup(&shared_limits, env("X", "")).unwrap_err();
     assert!(matches!(&err, ConfigError::Invalid { name, .. } if name == "defaults.limits.backend"), "{err}");
 }

@@ -4,7 +4,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use securegen_spec::render::{JsonReport, Style, text};
+use securegen_model::render::{JsonReport, Style, text};
 
 use crate::args::CheckFormat;
 use crate::error::CliError;
@@ -13,7 +13,7 @@ use crate::{findings, source};
 /// Checks `file`; exit 1 on errors (or on warnings with `deny_warnings`).
 pub(crate) fn run(file: &Path, format: CheckFormat, deny_warnings: bool, style: Style) -> Result<ExitCode, CliError> {
     let src = source::read(file)?;
-    let report = securegen_spec::check(&src);
+    let report = securegen_model::check(&src);
     let name = file.display().to_string();
     let failed = report.errors() > 0 || (deny_warnings && report.warnings() > 0);
     match format {
@@ -38,7 +38,7 @@ fn count(n: usize, what: &str) -> String {
 }
 
 /// The closing line: what was found and whether the spec is accepted.
-fn summary(name: &str, report: &securegen_spec::Report, deny_warnings: bool) -> String {
+fn summary(name: &str, report: &securegen_model::Report, deny_warnings: bool) -> String {
     let (errors, warnings) = (report.errors(), report.warnings());
     match (&report.spec, errors, warnings) {
         (_, e, w) if e > 0 => format!("`{name}` is invalid: {}, {}", count(e, "error"), count(w, "warning")),

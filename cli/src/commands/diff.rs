@@ -4,8 +4,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use securegen_spec::diff::{Direction, diff, render};
-use securegen_spec::render::Style;
+use securegen_model::diff::{Direction, diff, render};
+use securegen_model::render::Style;
 
 use crate::args::CheckFormat;
 use crate::commands::valid_spec;

@@ -4,8 +4,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use securegen_spec::explain::{TableStyle, explain, render};
-use securegen_spec::render::{Style, text};
+use securegen_model::explain::{TableStyle, explain, render};
+use securegen_model::render::{Style, text};
 
 use crate::args::ExplainFormat;
 use crate::error::CliError;
@@ -14,11 +14,11 @@ use crate::source;
 /// Explains `file`; an invalid spec prints its errors and exits 1.
 pub(crate) fn run(file: &Path, format: ExplainFormat, style: Style) -> Result<ExitCode, CliError> {
     let src = source::read(file)?;
-    let report = securegen_spec::check(&src);
+    let report = securegen_model::check(&src);
     let name = file.display().to_string();
     let Some(spec) = report.spec.as_ref() else {
         let errors: Vec<_> =
-            report.diagnostics.iter().filter(|d| d.severity == securegen_spec::Severity::Error).cloned().collect();
+            report.diagnostics.iter().filter(|d| d.severity == securegen_model::Severity::Error).cloned().collect();
         let mut err = std::io::stderr().lock();
         writeln!(err, "{}", text(&name, &src, &errors, style))?;
         writeln!(err, "`{name}` is invalid; fix it before explaining (see `securegen check`)")?;

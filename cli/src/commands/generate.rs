@@ -6,7 +6,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
-use securegen_spec::render::{Style, text};
+use securegen_model::render::{Style, text};
 
 use crate::commands::new::write;
 use crate::error::CliError;
@@ -26,7 +26,7 @@ pub(crate) struct GenerateArgs<'a> {
 pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, CliError> {
     let spec_path = args.dir.join("securegen.yaml");
     let yaml = source::read(&spec_path)?;
-    let report = securegen_spec::check(&yaml);
+    let report = securegen_model::check(&yaml);
     let Some(spec) = report.spec.as_ref() else {
         let name = spec_path.display().to_string();
         let mut err = std::io::stderr().lock();
@@ -95,11 +95,11 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
     for f in files.iter().filter(|f| f.owner == Owner::Generated) {
         let key = f.path.display().to_string();
         if drift.contains(&key) {
-            write(args.dir, &f.path, &f.contents)?;
+            write(args.dir, &f.path, &f.contents, false)?;
         }
         manifest.generated.insert(key, hash(&f.contents));
     }
-    write(args.dir, Path::new(crate::manifest::PATH), &manifest.to_text())?;
+    write(args.dir, Path::new(crate::manifest::PATH), &manifest.to_text(), false)?;
     let hooks = std::fs::read_to_string(args.dir.join("src/hooks.rs")).unwrap_or_default();
     for r in &spec.resources {
         if !hooks.contains(&format!("{}Hooks for", r.type_name)) {

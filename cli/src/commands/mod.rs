@@ -12,21 +12,21 @@ pub(crate) mod token;
 use std::io::Write as _;
 use std::path::Path;
 
-use securegen_spec::render::{Style, text};
+use securegen_model::render::{Style, text};
 
 use crate::error::CliError;
 use crate::source;
 
 /// Reads and checks a spec; on errors, prints them and answers `None`.
-pub(crate) fn valid_spec(file: &Path, style: Style) -> Result<Option<(String, securegen_spec::Spec)>, CliError> {
+pub(crate) fn valid_spec(file: &Path, style: Style) -> Result<Option<(String, securegen_model::Spec)>, CliError> {
     let src = source::read(file)?;
-    let report = securegen_spec::check(&src);
+    let report = securegen_model::check(&src);
     let name = file.display().to_string();
     match report.spec {
         Some(spec) => Ok(Some((src, spec))),
         None => {
             let errors: Vec<_> =
-                report.diagnostics.iter().filter(|d| d.severity == securegen_spec::Severity::Error).cloned().collect();
+                report.diagnostics.iter().filter(|d| d.severity == securegen_model::Severity::Error).cloned().collect();
             let mut err = std::io::stderr().lock();
             writeln!(err, "{}", text(&name, &src, &errors, style))?;
             writeln!(err, "`{name}` is invalid (see `securegen check`)")?;

@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use securegen_spec::render::{Style, text};
+use securegen_model::render::{Style, text};
 
 use crate::error::CliError;
 use crate::generate::{self, Dependency, Options, Owner};
@@ -13,13 +13,13 @@ use crate::manifest::{Manifest, hash};
 use crate::source;
 
 /// The spec a service starts from when none is given.
-const STARTER: &str = include_str!("../../../templates/starter.yaml");
+const STARTER: &str = include_str!("../../templates/starter.yaml");
 
 /// Options of `securegen new`.
 pub(crate) struct NewArgs<'a> {
     pub(crate) dir: &'a Path,
     pub(crate) spec: Option<&'a Path>,
-    pub(crate) database: Option<securegen_spec::Database>,
+    pub(crate) database: Option<securegen_model::Database>,
     pub(crate) templates: Option<&'a Path>,
     pub(crate) force: bool,
     pub(crate) securegen_path: Option<&'a str>,
@@ -58,7 +58,7 @@ pub(crate) fn run(args: &NewArgs<'_>, style: Style) -> Result<ExitCode, CliError
         yaml = set_database(&yaml, db);
     }
     let file_name = args.spec.map_or_else(|| "securegen.yaml".to_owned(), |p| p.display().to_string());
-    let report = securegen_spec::check(&yaml);
+    let report = securegen_model::check(&yaml);
     let Some(spec) = report.spec.as_ref() else {
         let mut err = std::io::stderr().lock();
         writeln!(err, "{}", text(&file_name, &yaml, &report.diagnostics, style))?;
@@ -100,12 +100,12 @@ pub(crate) fn run(args: &NewArgs<'_>, style: Style) -> Result<ExitCode, CliError
     std::fs::create_dir_all(args.dir).map_err(|source| CliError::WriteFile { path: args.dir.to_owned(), source })?;
     let mut manifest = Manifest::default();
     for f in &files {
-        write(args.dir, &f.path, &f.contents)?;
+        write(args.dir, &f.path, &f.contents, f.owner == Owner::Secret)?;
         if f.owner == Owner::Generated {
             manifest.generated.insert(f.path.display().to_string(), hash(&f.contents));
         }
     }
-    write(args.dir, Path::new(crate::manifest::PATH), &manifest.to_text())?;
+    write(args.dir, Path::new(crate::manifest::PATH), &manifest.to_text(), false)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "created `{}`: {} resources, {} files", args.dir.display(), spec.resources.len(), files.len() + 1)?;
     writeln!(
@@ -117,18 +117,35 @@ pub(crate) fn run(args: &NewArgs<'_>, style: Style) -> Result<ExitCode, CliError
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes `rel` under `root`, creating directories.
-pub(crate) fn write(root: &Path, rel: &Path, contents: &str) -> Result<(), CliError> {
+/// Writes `rel` under `root`, creating directories. A `secret` file (the signing key in
+/// `.env`) is created readable and writable by its owner only (0600 on Unix), before a byte
+/// of it is written.
+pub(crate) fn write(root: &Path, rel: &Path, contents: &str, secret: bool) -> Result<(), CliError> {
     let path = root.join(rel);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|source| CliError::WriteFile { path: parent.to_owned(), source })?;
     }
-    std::fs::write(&path, contents).map_err(|source| CliError::WriteFile { path, source })
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        // An existing file (`new --force`) keeps its mode on open: tighten it first.
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|source| CliError::WriteFile { path: path.clone(), source })?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let mut file = options.open(&path).map_err(|source| CliError::WriteFile { path: path.clone(), source })?;
+    file.write_all(contents.as_bytes()).map_err(|source| CliError::WriteFile { path, source })
 }
 
 /// The spec with `service.database` set (appended to the service block when absent).
-fn set_database(yaml: &str, db: securegen_spec::Database) -> String {
-    let value = securegen_spec::Keyword::as_str(db);
+fn set_database(yaml: &str, db: securegen_model::Database) -> String {
+    let value = securegen_model::Keyword::as_str(db);
     let mut out = Vec::new();
     let mut in_service = false;
     let mut done = false;

@@ -9,7 +9,7 @@ use crate::error::CliError;
 /// Prints the schema, or writes it to `output`.
 pub(crate) fn run(output: Option<&Path>) -> Result<ExitCode, CliError> {
     let mut text =
-        serde_json::to_string_pretty(&securegen_spec::schema::json_schema()).map_err(std::io::Error::from)?;
+        serde_json::to_string_pretty(&securegen_model::schema::json_schema()).map_err(std::io::Error::from)?;
     text.push('\n');
     match output {
         Some(path) => {

@@ -3,8 +3,8 @@
 //! the spec, redacted fields absent), every status it can answer with, and the role rules as
 //! `x-` extensions.
 
-use securegen_spec::policy::{Caller, Decision};
-use securegen_spec::{Action, Field, FieldType, Keyword as _, Resource, Role, Spec};
+use securegen_model::policy::{Caller, Decision};
+use securegen_model::{Action, Field, FieldType, Keyword as _, Resource, Role, Spec};
 use serde_json::{Map, Value, json};
 
 fn field_schema(f: &Field) -> Value {

@@ -3,8 +3,8 @@
 //! readable, which values must be out of bounds. The generated `tests/security.rs` embeds it
 //! and drives the real service with it.
 
-use securegen_spec::policy::{Caller, Decision, Grant};
-use securegen_spec::{Action, Field, FieldType, Keyword as _, Literal, Number, Resource, Spec};
+use securegen_model::policy::{Caller, Decision, Grant};
+use securegen_model::{Action, Field, FieldType, Keyword as _, Literal, Number, Resource, Spec};
 use serde_json::{Value, json};
 
 /// The callers the plan considers: each declared role alone, then a token without roles.

@@ -4,7 +4,7 @@
 
 use heck::ToSnakeCase;
 use proc_macro2::{Span, TokenStream};
-use securegen_spec::{KeyPath, Keyword as _, YamlMapping as Mapping, YamlValue as Value};
+use securegen_model::{KeyPath, Keyword as _, YamlMapping as Mapping, YamlValue as Value};
 use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
 use syn::parse::{ParseStream, Parser as _};
@@ -177,7 +177,7 @@ fn key_of(meta: &ParseNestedMeta<'_>) -> (String, Span) {
 }
 
 fn unknown(key: &str, span: Span, keys: &[&str], what: &str) -> syn::Error {
-    let hint = securegen_spec::suggest::hint(key, keys);
+    let hint = securegen_model::suggest::hint(key, keys);
     syn::Error::new(span, format!("unknown key `{key}` in {what}; {hint}"))
 }
 

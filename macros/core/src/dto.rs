@@ -6,9 +6,9 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use securegen_spec::{Action, Field, FieldType, Keyword as _, Resource};
+use securegen_model::{Action, Field, FieldType, Keyword as _, Resource};
 
-use crate::render::ident;
+use securegen_codegen::ident;
 
 fn base(f: &Field) -> TokenStream {
     match f.ty {

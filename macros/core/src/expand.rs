@@ -4,10 +4,10 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use securegen_spec::Resource;
+use securegen_model::Resource;
 
 use crate::attr::Parsed;
-use crate::literal;
+use securegen_codegen::literal;
 
 /// The expansion of a validated resource.
 pub(crate) fn expand(parsed: &Parsed, resource: &Resource) -> TokenStream {
@@ -25,8 +25,8 @@ pub(crate) fn expand(parsed: &Parsed, resource: &Resource) -> TokenStream {
         #companions
 
         impl #generics_impl #krate::runtime::Resource for #ident #generics_ty #where_clause {
-            fn policy() -> &'static #krate::spec::Resource {
-                static POLICY: ::std::sync::LazyLock<#krate::spec::Resource> = ::std::sync::LazyLock::new(|| #policy);
+            fn policy() -> &'static #krate::model::Resource {
+                static POLICY: ::std::sync::LazyLock<#krate::model::Resource> = ::std::sync::LazyLock::new(|| #policy);
                 &POLICY
             }
         }

@@ -1,22 +1,20 @@
 //! `#[secure_resource]` as plain functions over `proc_macro2`, one stage a file: [`attr`]
 //! parses the attributes into the same YAML tree the YAML front end reads, [`valid`] runs the
-//! one validator of `securegen-spec` over it and puts each diagnostic on the attribute that
+//! one validator of `securegen-model` over it and puts each diagnostic on the attribute that
 //! caused it, [`expand`] emits the policy as data with its routes and DDL, and [`fallback`]
-//! re-emits the struct when anything fails, so IDEs keep working. [`render`] goes the other
-//! way, from a validated resource to an annotated struct (the CLI and the parity tests use it).
+//! re-emits the struct when anything fails, so IDEs keep working. The model-to-tokens half
+//! (the policy literal, and the annotated struct the CLI writes) is `securegen-codegen`.
 #![forbid(unsafe_code)]
 
 mod attr;
 mod dto;
 mod expand;
 mod fallback;
-mod literal;
-pub mod render;
 mod ty;
 mod valid;
 
 use proc_macro2::TokenStream;
-use securegen_spec::{YamlMapping, YamlValue as Value};
+use securegen_model::{YamlMapping, YamlValue as Value};
 
 /// Expands `#[secure_resource(args)]` on `item`. Never panics: errors become
 /// `compile_error!`s spanned at their cause, next to the re-emitted struct.
@@ -29,11 +27,11 @@ pub fn secure_resource(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The normalized model that `#[secure_resource(args)]` on `item` declares, or every error at
 /// once: what the macro would expand, without expanding it.
-pub fn model(args: TokenStream, item: TokenStream) -> syn::Result<securegen_spec::Resource> {
+pub fn model(args: TokenStream, item: TokenStream) -> syn::Result<securegen_model::Resource> {
     parse_and_validate(args, item).map(|(_, r)| r)
 }
 
-fn parse_and_validate(args: TokenStream, item: TokenStream) -> syn::Result<(attr::Parsed, securegen_spec::Resource)> {
+fn parse_and_validate(args: TokenStream, item: TokenStream) -> syn::Result<(attr::Parsed, securegen_model::Resource)> {
     let item: syn::ItemStruct = syn::parse2(item)?;
     let parsed = attr::parse(args, item)?;
     let resource = valid::validate(&parsed)?;

@@ -1,7 +1,7 @@
 //! The spec type of a field, from its Rust type and an optional `kind`.
 
 use proc_macro2::Span;
-use securegen_spec::{FieldType, Keyword};
+use securegen_model::{FieldType, Keyword};
 use syn::{GenericArgument, PathArguments, Type};
 
 /// What a Rust type says about a field.
@@ -66,7 +66,7 @@ pub(crate) fn resolve(inferred: &Inferred, kind: Option<&(String, Span)>, ty_spa
     match kind {
         Some((k, span)) => {
             let Some(t) = FieldType::parse(k) else {
-                let hint = securegen_spec::suggest::hint(k, &FieldType::spellings());
+                let hint = securegen_model::suggest::hint(k, &FieldType::spellings());
                 return Err(syn::Error::new(*span, format!("`{k}` is not a field type; {hint}")));
             };
             if inferred.fits.contains(&t) {

@@ -1,9 +1,9 @@
-//! Validation: the attributes' document goes through `securegen_spec::check_value`, the same
+//! Validation: the attributes' document goes through `securegen_model::check_value`, the same
 //! validator as YAML, and each error is reported at the span of the key path it names (or its
 //! nearest recorded ancestor), all at once.
 
 use proc_macro2::Span;
-use securegen_spec::{KeyPath, Resource, Severity};
+use securegen_model::{KeyPath, Resource, Severity};
 
 use crate::attr::{Errors, Parsed};
 
@@ -21,7 +21,7 @@ fn span_of(parsed: &Parsed, path: &KeyPath) -> Span {
 
 /// The resource's model, or every error of the validator.
 pub(crate) fn validate(parsed: &Parsed) -> syn::Result<Resource> {
-    let report = securegen_spec::check_value(&parsed.doc);
+    let report = securegen_model::check_value(&parsed.doc);
     let mut errors = Errors::default();
     for d in report.diagnostics.iter().filter(|d| d.severity == Severity::Error) {
         let message = match &d.hint {

@@ -7,21 +7,21 @@ use std::path::Path;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens as _;
-use securegen_macros_core::render::annotated_struct;
-use securegen_spec::Spec;
+use securegen_codegen::render::annotated_struct;
+use securegen_model::Spec;
 
 fn specs() -> Vec<(String, Spec)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = vec![root.join("examples/shop/securegen.yaml")];
     let mut valid: Vec<_> =
-        std::fs::read_dir(root.join("spec/tests/fixtures/valid")).unwrap().map(|e| e.unwrap().path()).collect();
+        std::fs::read_dir(root.join("model/tests/fixtures/valid")).unwrap().map(|e| e.unwrap().path()).collect();
     valid.sort();
     files.extend(valid);
     files
         .into_iter()
         .map(|p| {
             let src = std::fs::read_to_string(&p).unwrap();
-            let report = securegen_spec::check(&src);
+            let report = securegen_model::check(&src);
             let stem = p.file_stem().unwrap().to_string_lossy().replace("securegen", "shop");
             (stem, report.spec.unwrap_or_else(|| panic!("{}: {:?}", p.display(), report.diagnostics)))
         })

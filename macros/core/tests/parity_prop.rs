@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use proptest::prelude::*;
 use quote::ToTokens as _;
-use securegen_macros_core::render::annotated_struct;
+use securegen_codegen::render::annotated_struct;
 
 const ROLES: [&str; 3] = ["user", "admin", "auditor"];
 
@@ -146,7 +146,7 @@ proptest! {
     ) {
         let access: Vec<(usize, usize)> = access.into_iter().map(|(a, r)| (a, if a == 0 && r == 3 { 0 } else { r })).collect();
         let src = yaml(&fields, owner, tenant, &access, rate, etag);
-        let report = securegen_spec::check(&src);
+        let report = securegen_model::check(&src);
         // The generator aims at valid specs; an invalid one is replaced by another case, so
         // 200 valid specs are compared (and proptest fails if too many are invalid).
         prop_assume!(report.spec.is_some(), "invalid: {:?}", report.diagnostics.first());
@@ -172,5 +172,5 @@ fn the_generator_mostly_makes_valid_specs() {
         bound: Some((1, 60)),
     }];
     let src = yaml(&fields, true, false, &[(0, 0), (1, 3)], 10, false);
-    assert!(securegen_spec::check(&src).spec.is_some(), "{src}");
+    assert!(securegen_model::check(&src).spec.is_some(), "{src}");
 }

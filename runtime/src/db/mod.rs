@@ -10,16 +10,13 @@ mod sqlite;
 
 use std::time::Duration;
 
-use securegen_spec::{Action, FieldType, ServerValue};
+use securegen_model::{Action, FieldType, ServerValue};
 use serde_json::{Map, Value};
 
 use crate::access::{Authorized, Resource};
 use crate::error::ApiError;
 
-pub use sql::{Dialect, create_table_sql};
-
-/// The column holding the row version of `etag: true` resources.
-pub const VERSION_COLUMN: &str = "_version";
+pub use sql::{Dialect, VERSION_COLUMN, create_table_sql};
 
 /// A connection to the service's database.
 #[derive(Debug, Clone)]
@@ -96,7 +93,7 @@ impl Db {
 
     async fn one(
         &self,
-        policy: &securegen_spec::Resource,
+        policy: &securegen_model::Resource,
         sql: std::sync::Arc<str>,
         binds: Vec<Bind>,
         write: bool,
@@ -111,7 +108,7 @@ impl Db {
 
     async fn all(
         &self,
-        policy: &securegen_spec::Resource,
+        policy: &securegen_model::Resource,
         sql: std::sync::Arc<str>,
         binds: Vec<Bind>,
     ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
@@ -198,7 +195,7 @@ pub async fn insert<R: Resource>(
             body.insert(f.name.clone(), v);
         }
     }
-    let fields: Vec<&securegen_spec::Field> = policy.fields.iter().filter(|f| body.contains_key(&f.name)).collect();
+    let fields: Vec<&securegen_model::Field> = policy.fields.iter().filter(|f| body.contains_key(&f.name)).collect();
     let sql = sql::insert(db.dialect(), policy, &fields);
     let binds = fields.iter().map(|f| Bind::of(f.ty, body.get(&f.name).unwrap_or(&Value::Null))).collect();
     let row = db.one(policy, sql.into(), binds, true).await?.ok_or(ApiError::Internal)?;
@@ -249,7 +246,7 @@ pub async fn update<R: Resource>(
     version: Option<i64>,
 ) -> Result<Option<Map<String, Value>>, ApiError> {
     let policy = R::policy();
-    let fields: Vec<&securegen_spec::Field> = policy.fields.iter().filter(|f| changes.contains_key(&f.name)).collect();
+    let fields: Vec<&securegen_model::Field> = policy.fields.iter().filter(|f| changes.contains_key(&f.name)).collect();
     if fields.is_empty() && !policy.etag {
         return fetch(db, auth, id).await;
     }

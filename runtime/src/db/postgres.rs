@@ -8,7 +8,7 @@ use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{PgPool, Postgres, Row};
 
 use super::{BUSY_TIMEOUT, Bind, VERSION_COLUMN};
-use securegen_spec::FieldType;
+use securegen_model::FieldType;
 
 type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
@@ -33,7 +33,7 @@ fn bind_all(mut q: Query<'_>, binds: Vec<Bind>) -> Query<'_> {
     q
 }
 
-fn decode(policy: &securegen_spec::Resource, row: &PgRow) -> Result<Map<String, Value>, sqlx::Error> {
+fn decode(policy: &securegen_model::Resource, row: &PgRow) -> Result<Map<String, Value>, sqlx::Error> {
     let mut m = Map::new();
     for f in &policy.fields {
         let name = f.name.as_str();
@@ -55,7 +55,7 @@ pub(super) async fn fetch_optional(
     pool: &PgPool,
     sql: Arc<str>,
     binds: Vec<Bind>,
-    policy: &securegen_spec::Resource,
+    policy: &securegen_model::Resource,
 ) -> Result<Option<Map<String, Value>>, sqlx::Error> {
     let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_optional(pool).await?;
     row.map(|r| decode(policy, &r)).transpose()
@@ -65,7 +65,7 @@ pub(super) async fn fetch_all(
     pool: &PgPool,
     sql: Arc<str>,
     binds: Vec<Bind>,
-    policy: &securegen_spec::Resource,
+    policy: &securegen_model::Resource,
 ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_all(pool).await?;
     rows.iter().map(|r| decode(policy, r)).collect()

@@ -7,19 +7,10 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
-use securegen_spec::{Field, FieldType, Resource as Policy};
+use securegen_model::{Field, Resource as Policy};
 
-use super::VERSION_COLUMN;
 use crate::access::{Authorized, Resource};
-
-/// The SQL dialect of a backend.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Dialect {
-    /// `?` placeholders, `INTEGER`/`REAL`/`TEXT`.
-    Sqlite,
-    /// `$n` placeholders, `BIGINT`/`DOUBLE PRECISION`/`BOOLEAN`/`TEXT`.
-    Postgres,
-}
+pub use securegen_model::sql::{Dialect, VERSION_COLUMN, create_table_sql};
 
 /// Numbers placeholders in order.
 struct Params {
@@ -39,42 +30,6 @@ impl Params {
             Dialect::Postgres => format!("${}", self.n),
         }
     }
-}
-
-fn column_type(d: Dialect, ty: FieldType) -> &'static str {
-    match (d, ty) {
-        (Dialect::Sqlite, FieldType::Int | FieldType::Bool) => "INTEGER",
-        (Dialect::Sqlite, FieldType::Float) => "REAL",
-        (Dialect::Postgres, FieldType::Int) => "BIGINT",
-        (Dialect::Postgres, FieldType::Float) => "DOUBLE PRECISION",
-        (Dialect::Postgres, FieldType::Bool) => "BOOLEAN",
-        _ => "TEXT",
-    }
-}
-
-/// The `CREATE TABLE` of a resource in a dialect.
-pub fn create_table_sql(r: &Policy, d: Dialect) -> String {
-    let cols: Vec<String> = r
-        .fields
-        .iter()
-        .map(|f| {
-            let mut c = format!("\"{}\" {}", f.name, column_type(d, f.ty));
-            if f.primary {
-                c.push_str(" PRIMARY KEY");
-            }
-            if !f.optional {
-                c.push_str(" NOT NULL");
-            }
-            c
-        })
-        .collect();
-    let mut sql = format!("CREATE TABLE IF NOT EXISTS \"{}\" ({}", r.table, cols.join(", "));
-    if r.etag {
-        let int = if d == Dialect::Postgres { "BIGINT" } else { "INTEGER" };
-        let _ = write!(sql, ", \"{VERSION_COLUMN}\" {int} NOT NULL DEFAULT 1");
-    }
-    sql.push(')');
-    sql
 }
 
 /// ` AND owner = ? AND tenant = ?` for the filters `auth` carries.
@@ -174,13 +129,13 @@ pub(super) fn update<R: Resource>(
 mod tests {
     use std::sync::LazyLock;
 
-    use securegen_spec::{Action, Spec};
+    use securegen_model::{Action, Spec};
 
     use super::*;
     use crate::auth::Principal;
 
     static SPEC: LazyLock<Spec> = LazyLock::new(|| {
-        securegen_spec::check(include_str!("../../../examples/shop/securegen.yaml")).spec.expect("shop")
+        securegen_model::check(include_str!("../../../examples/shop/securegen.yaml")).spec.expect("shop")
     });
 
     struct Order;

@@ -10,7 +10,7 @@ use sqlx::sqlite::{
 use sqlx::{Row, Sqlite, SqlitePool};
 
 use super::{BUSY_TIMEOUT, Bind, VERSION_COLUMN};
-use securegen_spec::FieldType;
+use securegen_model::FieldType;
 
 type Query<'q> = sqlx::query::Query<'q, Sqlite, SqliteArguments>;
 
@@ -39,7 +39,7 @@ fn bind_all(mut q: Query<'_>, binds: Vec<Bind>) -> Query<'_> {
     q
 }
 
-fn decode(policy: &securegen_spec::Resource, row: &SqliteRow) -> Result<Map<String, Value>, sqlx::Error> {
+fn decode(policy: &securegen_model::Resource, row: &SqliteRow) -> Result<Map<String, Value>, sqlx::Error> {
     let mut m = Map::new();
     for f in &policy.fields {
         let name = f.name.as_str();
@@ -61,7 +61,7 @@ pub(super) async fn fetch_optional(
     pool: &SqlitePool,
     sql: Arc<str>,
     binds: Vec<Bind>,
-    policy: &securegen_spec::Resource,
+    policy: &securegen_model::Resource,
 ) -> Result<Option<Map<String, Value>>, sqlx::Error> {
     let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_optional(pool).await?;
     row.map(|r| decode(policy, &r)).transpose()
@@ -71,7 +71,7 @@ pub(super) async fn fetch_all(
     pool: &SqlitePool,
     sql: Arc<str>,
     binds: Vec<Bind>,
-    policy: &securegen_spec::Resource,
+    policy: &securegen_model::Resource,
 ) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
     let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_all(pool).await?;
     rows.iter().map(|r| decode(policy, r)).collect()

@@ -94,7 +94,7 @@ impl Attacks {
         self.plan["resources"].as_array().unwrap().iter().find(|r| r["name"] == resource).cloned().unwrap()
     }
 
-    fn jwt(&self) -> securegen_spec::Jwt {
+    fn jwt(&self) -> securegen_model::Jwt {
         serde_json::from_value(self.plan["jwt"].clone()).unwrap()
     }
 
@@ -107,7 +107,13 @@ impl Attacks {
     fn token_in(&self, sub: &str, roles: &[String], tenant: &str) -> String {
         let extra: Vec<(String, String)> =
             strings(&self.plan["tenant_claims"]).into_iter().map(|c| (c, tenant.to_owned())).collect();
-        crate::token::mint(&self.jwt(), &self.secret, sub, roles, &extra, Duration::from_secs(600)).unwrap()
+        securegen_model::token::mint(
+            &self.jwt(),
+            &self.secret,
+            securegen_model::token::Claims { subject: sub, roles, extra: &extra },
+            Duration::from_secs(600),
+        )
+        .unwrap()
     }
 
     fn body(p: &Value) -> Option<Map<String, Value>> {
@@ -377,7 +383,13 @@ impl Attacks {
         let (method, path) = method_and_path(&p, &action, "00000000-0000-7000-8000-000000000000");
         let roles = strings(&p["token_roles"]);
         let good = self.token("holder", &roles);
-        let expired = crate::token::mint_until(&self.jwt(), &self.secret, "holder", &roles, &[], 1_000_000).unwrap();
+        let expired = securegen_model::token::mint_until(
+            &self.jwt(),
+            &self.secret,
+            securegen_model::token::Claims { subject: "holder", roles: &roles, extra: &[] },
+            1_000_000,
+        )
+        .unwrap();
         let body = matches!(action.as_str(), "create" | "update").then(|| json!({}));
         for (why, forged) in [
             ("alg none", unsigned(&good)),

@@ -27,10 +27,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use jsonwebtoken::{EncodingKey, Header};
+use securegen_model::Spec;
 use securegen_runtime::db::Db;
 use securegen_runtime::serve::{ServeOptions, serve};
 use securegen_runtime::{Resource, Security};
-use securegen_spec::Spec;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -99,7 +99,7 @@ resources:
 "#;
 
 pub static SPEC_MODEL: LazyLock<Spec> = LazyLock::new(|| {
-    let report = securegen_spec::check(SPEC);
+    let report = securegen_model::check(SPEC);
     report.spec.unwrap_or_else(|| panic!("test spec invalid: {:#?}", report.diagnostics))
 });
 
@@ -107,7 +107,7 @@ macro_rules! resource {
     ($ty:ident, $name:literal) => {
         pub struct $ty;
         impl Resource for $ty {
-            fn policy() -> &'static securegen_spec::Resource {
+            fn policy() -> &'static securegen_model::Resource {
                 SPEC_MODEL.resource($name).expect($name)
             }
         }

@@ -4,5 +4,5 @@ struct Note;
 
 fn main() {
     // The fields are private: only `authorize` builds one.
-    let _forged: Authorized<Note> = Authorized { action: securegen_spec::Action::Read, owner: None };
+    let _forged: Authorized<Note> = Authorized { action: securegen_model::Action::Read, owner: None };
 }

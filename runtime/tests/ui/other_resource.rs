@@ -5,13 +5,13 @@ struct Note;
 struct Product;
 
 impl Resource for Note {
-    fn policy() -> &'static securegen_spec::Resource {
+    fn policy() -> &'static securegen_model::Resource {
         unimplemented!()
     }
 }
 
 impl Resource for Product {
-    fn policy() -> &'static securegen_spec::Resource {
+    fn policy() -> &'static securegen_model::Resource {
         unimplemented!()
     }
 }

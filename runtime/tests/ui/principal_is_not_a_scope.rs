@@ -4,7 +4,7 @@ use securegen_runtime::{Principal, Resource};
 struct Note;
 
 impl Resource for Note {
-    fn policy() -> &'static securegen_spec::Resource {
+    fn policy() -> &'static securegen_model::Resource {
         unimplemented!()
     }
 }

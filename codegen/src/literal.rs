@@ -1,17 +1,17 @@
 //! The normalized model as a Rust expression, so the policy is compiled into the program as
-//! data: every field of `securegen::spec::Resource`, written out.
+//! data: every field of `securegen::model::Resource`, written out.
 
 use std::fmt::Debug;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use securegen_spec::{Field, Limits, Literal, Number, Resource, Role};
+use securegen_model::{Field, Limits, Literal, Number, Resource, Role};
 
 /// `Type::Variant` of a fieldless enum, from its `Debug` name.
 fn variant(krate: &syn::Path, ty: &str, v: impl Debug) -> TokenStream {
     let ty = Ident::new(ty, Span::call_site());
     let v = Ident::new(&format!("{v:?}"), Span::call_site());
-    quote!(#krate::spec::#ty::#v)
+    quote!(#krate::model::#ty::#v)
 }
 
 fn string(s: &str) -> TokenStream {
@@ -42,11 +42,11 @@ fn role(krate: &syn::Path, r: &Role) -> TokenStream {
     match r {
         Role::Pseudo(p) => {
             let p = variant(krate, "PseudoRole", p);
-            quote!(#krate::spec::Role::Pseudo(#p))
+            quote!(#krate::model::Role::Pseudo(#p))
         }
         Role::Named(n) => {
             let n = string(n);
-            quote!(#krate::spec::Role::Named(#n))
+            quote!(#krate::model::Role::Named(#n))
         }
     }
 }
@@ -58,21 +58,21 @@ fn roles(krate: &syn::Path, rs: &[Role]) -> TokenStream {
 
 fn number(krate: &syn::Path, n: Number) -> TokenStream {
     match n {
-        Number::Int(i) => quote!(#krate::spec::Number::Int(#i)),
-        Number::Float(f) => quote!(#krate::spec::Number::Float(#f)),
+        Number::Int(i) => quote!(#krate::model::Number::Int(#i)),
+        Number::Float(f) => quote!(#krate::model::Number::Float(#f)),
     }
 }
 
 fn literal(krate: &syn::Path, l: &Literal) -> TokenStream {
     match l {
-        Literal::Bool(b) => quote!(#krate::spec::Literal::Bool(#b)),
+        Literal::Bool(b) => quote!(#krate::model::Literal::Bool(#b)),
         Literal::Number(n) => {
             let n = number(krate, *n);
-            quote!(#krate::spec::Literal::Number(#n))
+            quote!(#krate::model::Literal::Number(#n))
         }
         Literal::Text(s) => {
             let s = string(s);
-            quote!(#krate::spec::Literal::Text(#s))
+            quote!(#krate::model::Literal::Text(#s))
         }
     }
 }
@@ -83,9 +83,9 @@ fn limits(krate: &syn::Path, l: &Limits) -> TokenStream {
     let body = l.body.0;
     let (page_default, page_max, max_len) = (l.page_default, l.page_max, l.max_len);
     let backend = variant(krate, "Backend", l.backend);
-    quote!(#krate::spec::Limits {
-        rate: #krate::spec::Rate { count: #count, per: #per },
-        body: #krate::spec::ByteSize(#body),
+    quote!(#krate::model::Limits {
+        rate: #krate::model::Rate { count: #count, per: #per },
+        body: #krate::model::ByteSize(#body),
         page_default: #page_default,
         page_max: #page_max,
         max_len: #max_len,
@@ -109,7 +109,7 @@ fn field(krate: &syn::Path, f: &Field) -> TokenStream {
     let read_roles = opt(f.read_roles.as_deref(), |r| roles(krate, r));
     let server = opt(f.server, |s| variant(krate, "ServerValue", s));
     let description = opt_string(f.description.as_deref());
-    quote!(#krate::spec::Field {
+    quote!(#krate::model::Field {
         name: #name,
         ty: #ty,
         primary: #primary,
@@ -131,14 +131,14 @@ fn field(krate: &syn::Path, f: &Field) -> TokenStream {
 }
 
 /// The expression building `r`.
-pub(crate) fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
+pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
     let (name, plural, type_name, path, table, id) =
         (string(&r.name), string(&r.plural), string(&r.type_name), string(&r.path), string(&r.table), string(&r.id));
     let description = opt_string(r.description.as_deref());
     let owner = opt_string(r.owner.as_deref());
     let tenant = opt(r.tenant.as_ref(), |t| {
         let (field, claim) = (string(&t.field), string(&t.claim));
-        quote!(#krate::spec::Tenant { field: #field, claim: #claim })
+        quote!(#krate::model::Tenant { field: #field, claim: #claim })
     });
     let fields = r.fields.iter().map(|f| field(krate, f));
     let access = r.access.iter().map(|(a, rs)| {
@@ -150,7 +150,7 @@ pub(crate) fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
     let audit = variant(krate, "AuditLevel", r.audit);
     let (etag, deprecated) = (r.etag, r.deprecated);
     let sunset = opt_string(r.sunset.as_deref());
-    quote!(#krate::spec::Resource {
+    quote!(#krate::model::Resource {
         name: #name,
         plural: #plural,
         type_name: #type_name,

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 const SHOP: &str = include_str!("../../examples/shop/securegen.yaml");
 
 fn assert_sound(src: &str) {
-    let report = securegen_spec::check(src);
+    let report = securegen_model::check(src);
     let lines = src.lines().count().max(1);
     for d in &report.diagnostics {
         let loc = d.location.unwrap_or_else(|| panic!("unlocated: {d:?}"));
@@ -119,7 +119,7 @@ fn hostile_documents_are_refused_cleanly() {
     let deep = format!("{}x{}", "[".repeat(10_000), "]".repeat(10_000));
     let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
     for src in [deep.as_str(), bomb, "a: 1\n---\nb: 2\n", "\u{0}\u{1}\u{7f}", "", "~", "[]", "42"] {
-        let report = securegen_spec::check(src);
+        let report = securegen_model::check(src);
         assert!(report.errors() > 0, "{:?} was accepted", &src[..src.len().min(40)]);
         assert_sound(src);
     }

@@ -4,9 +4,10 @@
 
 use proc_macro2::{Ident, Literal as Lit, Span, TokenStream};
 use quote::quote;
-use securegen_spec::{Action, FieldType, Keyword, Number, Resource, Role};
+use securegen_model::{Action, FieldType, Keyword, Number, Resource, Role};
 
-pub(crate) fn ident(name: &str) -> Ident {
+/// `name` as a Rust identifier: raw (`r#type`) when it is a keyword.
+pub fn ident(name: &str) -> Ident {
     syn::parse_str::<Ident>(name).unwrap_or_else(|_| Ident::new_raw(name, Span::call_site()))
 }
 
@@ -153,12 +154,12 @@ pub fn annotated_struct(r: &Resource, roles: &[String], api_version: &str, krate
         }
         if let Some(d) = &f.default {
             let d = match d {
-                securegen_spec::Literal::Bool(b) => quote!(#b),
-                securegen_spec::Literal::Number(n) => {
+                securegen_model::Literal::Bool(b) => quote!(#b),
+                securegen_model::Literal::Number(n) => {
                     let n = num(*n);
                     quote!(#n)
                 }
-                securegen_spec::Literal::Text(s) => quote!(#s),
+                securegen_model::Literal::Text(s) => quote!(#s),
             };
             attrs.push(quote!(default = #d));
         }

@@ -39,14 +39,14 @@ fn big_spec(n: usize) -> String {
 
 fn bench(c: &mut Criterion) {
     let src = big_spec(500);
-    let report = securegen_spec::check(&src);
+    let report = securegen_model::check(&src);
     assert_eq!(report.errors(), 0, "{:?}", report.diagnostics.first());
     let mut g = c.benchmark_group("500 resources");
     g.sample_size(20);
     g.bench_function("baseline: yaml tree only", |b| {
         b.iter(|| serde_yaml::from_str::<serde_yaml::Value>(black_box(&src)).map(|v| v.is_mapping()))
     });
-    g.bench_function("securegen check", |b| b.iter(|| securegen_spec::check(black_box(&src)).errors()));
+    g.bench_function("securegen check", |b| b.iter(|| securegen_model::check(black_box(&src)).errors()));
     g.finish();
 }
 

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 fn schema() -> Value {
-    securegen_spec::schema::json_schema()
+    securegen_model::schema::json_schema()
 }
 
 fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
@@ -150,6 +150,6 @@ fn schema_rejects_what_the_checker_rejects_structurally() {
         let mutated = shop.replacen(from, to, 1);
         let errors = errors_for(&mutated);
         assert!(errors.iter().any(|e| e.contains(expected)), "{to}: {errors:?}");
-        assert!(securegen_spec::check(&mutated).errors() > 0, "the checker accepts what the schema rejects: {to}");
+        assert!(securegen_model::check(&mutated).errors() > 0, "the checker accepts what the schema rejects: {to}");
     }
 }

@@ -2,8 +2,8 @@
 //! every kind of widening change is detected by `diff` (and nothing for an unchanged spec).
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a broken fixture should stop the test loudly
 
-use securegen_spec::diff::{Direction, diff, render};
-use securegen_spec::{Spec, check};
+use securegen_model::diff::{Direction, diff, render};
+use securegen_model::{Spec, check};
 
 const SHOP: &str = include_str!("../../examples/shop/securegen.yaml");
 
@@ -14,10 +14,10 @@ fn spec(src: &str) -> Spec {
 
 #[test]
 fn the_reference_audit() {
-    let audits = securegen_spec::audit::audit(&spec(SHOP), SHOP);
+    let audits = securegen_model::audit::audit(&spec(SHOP), SHOP);
     assert_eq!(audits.len(), 2);
     assert!(audits.iter().all(|a| a.findings.len() == 10), "ten OWASP items per resource");
-    insta::assert_snapshot!(securegen_spec::audit::render(&audits, "securegen.yaml"));
+    insta::assert_snapshot!(securegen_model::audit::render(&audits, "securegen.yaml"));
 }
 
 fn widening(from: &str, to: &str) -> Vec<String> {

@@ -197,6 +197,27 @@ impl Algorithm {
     pub fn is_hmac(self) -> bool {
         matches!(self, Self::Hs256 | Self::Hs384 | Self::Hs512)
     }
+
+    /// The shortest HMAC secret this algorithm accepts, in bytes: the size of its hash
+    /// output (RFC 7518 §3.2). Zero for public-key algorithms.
+    pub fn min_secret_bytes(self) -> usize {
+        match self {
+            Self::Hs256 => 32,
+            Self::Hs384 => 48,
+            Self::Hs512 => 64,
+            Self::Rs256 | Self::Es256 | Self::EdDsa => 0,
+        }
+    }
+
+    /// The key family: one verification key serves one family, so an allowlist mixes none.
+    pub fn family(self) -> &'static str {
+        match self {
+            Self::Hs256 | Self::Hs384 | Self::Hs512 => "HMAC",
+            Self::Rs256 => "RSA",
+            Self::Es256 => "EC",
+            Self::EdDsa => "EdDSA",
+        }
+    }
 }
 
 keyword! {

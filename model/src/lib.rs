@@ -7,7 +7,7 @@
 //! key path and a hint; [`render`] prints those diagnostics and [`schema`] is the JSON Schema.
 //!
 //! ```
-//! let report = securegen_spec::check(include_str!("../../examples/shop/securegen.yaml"));
+//! let report = securegen_model::check(include_str!("../../examples/shop/securegen.yaml"));
 //! let spec = report.spec.expect("the reference spec is valid");
 //! assert_eq!(spec.resources[0].path, "/api/v1/orders");
 //! ```
@@ -16,6 +16,9 @@
 pub mod limits;
 pub mod model;
 pub mod policy;
+pub mod sql;
+#[cfg(feature = "token")]
+pub mod token;
 pub mod vocab;
 
 #[cfg(feature = "yaml")]

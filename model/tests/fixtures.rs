@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use securegen_spec::explain::{TableStyle, explain, render};
-use securegen_spec::render::{Style, text};
-use securegen_spec::{Severity, check};
+use securegen_model::explain::{TableStyle, explain, render};
+use securegen_model::render::{Style, text};
+use securegen_model::{Severity, check};
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
