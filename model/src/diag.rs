@@ -143,6 +143,10 @@ codes! {
     UnknownValue = "unknown-value",
     /// A name that is not a safe identifier.
     BadIdentifier = "bad-identifier",
+    /// A name Rust reserves even as a raw identifier (`self`, `super`, `crate`).
+    ReservedName = "reserved-name",
+    /// A key variable every process has (`PATH`, `HOME`…), not a secret.
+    CommonVariable = "common-variable",
     /// A rate, size, date, version, variable name or origin in the wrong form.
     BadFormat = "bad-format",
     /// No id field, several, or one of the wrong type.

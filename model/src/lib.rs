@@ -19,6 +19,7 @@ pub mod policy;
 pub mod sql;
 #[cfg(feature = "token")]
 pub mod token;
+pub mod values;
 pub mod vocab;
 
 #[cfg(feature = "yaml")]

@@ -114,6 +114,9 @@ impl From<Rate> for String {
     }
 }
 
+/// The largest page a list may return: a page is one query and one response in memory.
+pub const MAX_PAGE: u32 = 10_000;
+
 /// The largest request body a service accepts: at most 16 MiB.
 pub const MAX_BODY: u64 = 16 * 1024 * 1024;
 
@@ -215,28 +218,10 @@ impl Default for Limits {
 }
 
 /// A calendar date `YYYY-MM-DD`, checked to exist (used for `sunset`).
-pub fn parse_date(s: &str) -> Result<(i32, u8, u8), FormatError> {
-    const HINT: &str = "write dates as YYYY-MM-DD, e.g. `2027-06-30`";
-    let bad = || format_error(format!("`{s}` is not a date"), HINT);
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(bad());
-    }
-    let year: i32 = s[0..4].parse().map_err(|_| bad())?;
-    let month: u8 = s[5..7].parse().map_err(|_| bad())?;
-    let day: u8 = s[8..10].parse().map_err(|_| bad())?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(format_error(format!("`{s}` has no month {month}"), HINT)),
-    };
-    if day == 0 || day > days {
-        return Err(format_error(format!("`{s}` has no day {day}"), HINT));
-    }
-    Ok((year, month, day))
+pub fn parse_date(s: &str) -> Result<time::Date, FormatError> {
+    crate::values::parse_date(s).ok_or_else(|| {
+        format_error(format!("`{s}` is not a valid date"), "write dates as YYYY-MM-DD, e.g. `2027-06-30`")
+    })
 }
 
 #[cfg(test)]
@@ -268,7 +253,7 @@ mod tests {
 
     #[test]
     fn dates_are_checked_for_existence() {
-        assert_eq!(parse_date("2028-02-29"), Ok((2028, 2, 29)));
+        assert_eq!(parse_date("2028-02-29").map(|d| d.to_string()), Ok("2028-02-29".to_owned()));
         assert!(parse_date("2027-02-29").is_err());
         assert!(parse_date("2027-13-01").is_err());
         assert!(parse_date("30.06.2027").is_err());

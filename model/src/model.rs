@@ -72,6 +72,47 @@ pub struct Jwt {
     pub leeway: u32,
 }
 
+/// Variables every process has: a key read from one of them is not a secret. Matched
+/// exactly: the checker warns about them and the runtime refuses them.
+pub const COMMON_VARIABLES: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "PWD",
+    "OLDPWD",
+    "LANG",
+    "LANGUAGE",
+    "TERM",
+    "HOSTNAME",
+    "TMPDIR",
+    "TEMP",
+    "TMP",
+    "EDITOR",
+    "VISUAL",
+    "MAIL",
+    "DISPLAY",
+    "SHLVL",
+    "TZ",
+    "PAGER",
+    "HOSTTYPE",
+    "OSTYPE",
+    "MACHTYPE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "XDG_RUNTIME_DIR",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CACHE_HOME",
+    "CARGO_HOME",
+    "RUSTUP_HOME",
+    "CI",
+    "RUST_LOG",
+    "DATABASE_URL",
+    "BIND_ADDR",
+];
+
 /// The environment variable that holds the verification key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "env", rename_all = "snake_case")]
@@ -142,6 +183,13 @@ pub struct Tenant {
     /// The token claim naming the caller's tenant.
     pub claim: String,
 }
+
+/// Most fields a resource may have: a caller's view is a bit mask of them.
+pub const MAX_FIELDS: usize = 128;
+
+/// The suffixes of the Rust types generated next to a resource's own (`OrderCreate`,
+/// `OrderUpdate`): two resources must not produce the same name.
+pub const COMPANION_SUFFIXES: &[&str] = &["Create", "Update"];
 
 /// One resource: a table, a route prefix and its policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

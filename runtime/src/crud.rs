@@ -150,21 +150,11 @@ fn deprecation_headers(policy: &securegen_model::Resource, h: &mut HeaderMap) {
     }
 }
 
-/// `YYYY-MM-DD` as an IMF-fixdate at midnight UTC.
+/// `YYYY-MM-DD` as an IMF-fixdate at midnight UTC (RFC 9110 §5.6.7).
 fn http_date(date: &str) -> Option<String> {
-    let (y, m, d) = securegen_model::limits::parse_date(date).ok()?;
-    let (y, m, d) = (i64::from(y), i64::from(m), i64::from(d));
-    // Sakamoto's day of the week.
-    let t = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
-    let yy = if m < 3 { y - 1 } else { y };
-    let dow = (yy + yy / 4 - yy / 100 + yy / 400 + t[usize::try_from(m - 1).ok()?] + d).rem_euclid(7);
-    let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-    let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    Some(format!(
-        "{}, {d:02} {} {y:04} 00:00:00 GMT",
-        days[usize::try_from(dow).ok()?],
-        months[usize::try_from(m - 1).ok()?]
-    ))
+    let d = securegen_model::limits::parse_date(date).ok()?;
+    let imf = time::macros::format_description!("[weekday repr:short], [day] [month repr:short] [year] 00:00:00 GMT");
+    d.format(imf).ok()
 }
 
 fn split_version<R: Resource>(mut row: Map<String, Value>) -> (Map<String, Value>, Option<i64>) {

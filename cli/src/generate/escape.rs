@@ -29,8 +29,10 @@ pub(crate) fn language(name: &str) -> AutoEscape {
     AutoEscape::Custom(lang.into())
 }
 
-/// Whether `s` is a name that is safe verbatim in every language we write.
+/// Whether `s` is a name that is safe verbatim in every language we write (a Rust raw
+/// identifier such as `r#type` included).
 fn is_name(s: &str) -> bool {
+    let s = s.strip_prefix("r#").unwrap_or(s);
     s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-'))
 }
 

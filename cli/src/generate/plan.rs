@@ -23,12 +23,17 @@ fn literal(l: &Literal) -> Value {
     }
 }
 
-/// A value that satisfies `f`, or `None` when none can be made up (a pattern without default).
-fn valid_value(f: &Field) -> Option<Value> {
+/// A value that satisfies `f` and fits in a body of `body` bytes, or `None` when none can be
+/// made up (a pattern without default, a minimum length no body can carry).
+fn valid_value(f: &Field, body: u64) -> Option<Value> {
     if let Some(d) = &f.default {
         return Some(literal(d));
     }
-    let len = f.min_len.unwrap_or(1).max(1) as usize;
+    let len = f.min_len.unwrap_or(1).max(1);
+    if u64::from(len) >= body {
+        return None;
+    }
+    let len = len as usize;
     let fits = |s: &str| {
         f.max_len.is_none_or(|m| s.chars().count() <= m as usize)
             && s.chars().count() >= f.min_len.unwrap_or(0) as usize
@@ -45,9 +50,13 @@ fn valid_value(f: &Field) -> Option<Value> {
         FieldType::Enum => f.values.first().map(|v| json!(v)),
         FieldType::Bool => Some(json!(true)),
         FieldType::Int => {
-            let lo = f.min.map_or(1, |m| m.as_f64().ceil() as i64).max(1);
-            let v = f.max.map_or(lo, |m| lo.min(m.as_f64().floor() as i64));
-            Some(json!(v))
+            // The checker allows only whole bounds on an `int`.
+            let int = |n: Number| match n {
+                Number::Int(i) => i,
+                Number::Float(x) => x as i64,
+            };
+            let lo = f.min.map_or(1, int).max(1);
+            Some(json!(f.max.map_or(lo, |m| lo.min(int(m)))))
         }
         FieldType::Float => {
             let lo = f.min.map_or(1.0, Number::as_f64).max(1.0);
@@ -57,23 +66,19 @@ fn valid_value(f: &Field) -> Option<Value> {
     }
 }
 
-/// Values that break `f`'s type or constraints.
-fn bad_values(f: &Field) -> Vec<Value> {
+/// Values that break `f`'s type or constraints and still fit in a body of `body` bytes (a
+/// longer one would be refused for its size, not its value).
+fn bad_values(f: &Field, body: u64) -> Vec<Value> {
     let mut out = Vec::new();
     match f.ty {
         FieldType::Int | FieldType::Float => {
-            if let Some(m) = f.min {
-                out.push(match m {
-                    Number::Int(i) => json!(i - 1),
-                    Number::Float(x) => json!(x - 1.0),
-                });
-            }
-            if let Some(m) = f.max {
-                out.push(match m {
-                    Number::Int(i) => json!(i + 1),
-                    Number::Float(x) => json!(x + 1.0),
-                });
-            }
+            let beyond = |m: Number, step: i64| match m {
+                Number::Int(i) => i.checked_add(step).map(|v| json!(v)),
+                // A float bound one unit further, when that is still a different number.
+                Number::Float(x) => Some(x + step as f64).filter(|y| y.is_finite() && *y != x).map(|y| json!(y)),
+            };
+            out.extend(f.min.and_then(|m| beyond(m, -1)));
+            out.extend(f.max.and_then(|m| beyond(m, 1)));
             out.push(json!("not a number"));
         }
         FieldType::Bool => out.push(json!("yes")),
@@ -86,10 +91,10 @@ fn bad_values(f: &Field) -> Vec<Value> {
         _ => {}
     }
     if f.ty.is_textual() && f.ty != FieldType::Password {
-        if let Some(min) = f.min_len.filter(|m| *m > 0) {
+        if let Some(min) = f.min_len.filter(|m| *m > 0 && u64::from(*m) < body) {
             out.push(json!("x".repeat(min as usize - 1)));
         }
-        if let Some(max) = f.max_len {
+        if let Some(max) = f.max_len.filter(|m| u64::from(*m) + 64 < body) {
             out.push(json!("x".repeat(max as usize + 1)));
         }
     }
@@ -113,7 +118,7 @@ fn resource_plan(spec: &Spec, r: &Resource) -> Value {
     let mut body = serde_json::Map::new();
     let mut complete = creator.is_some();
     for f in r.fields.iter().filter(|f| writable_by_creator(f) && !f.optional && f.default.is_none()) {
-        match valid_value(f) {
+        match valid_value(f, r.limits.body.0) {
             Some(v) => {
                 body.insert(f.name.clone(), v);
             }
@@ -180,7 +185,9 @@ fn resource_plan(spec: &Spec, r: &Resource) -> Value {
         r.fields
             .iter()
             .filter(|f| writable_by_creator(f))
-            .flat_map(|f| bad_values(f).into_iter().map(move |v| json!({ "field": f.name, "value": v })))
+            .flat_map(|f| {
+                bad_values(f, r.limits.body.0).into_iter().map(move |v| json!({ "field": f.name, "value": v }))
+            })
             .collect()
     } else {
         Vec::new()

@@ -181,18 +181,24 @@ fn unknown(key: &str, span: Span, keys: &[&str], what: &str) -> syn::Error {
     syn::Error::new(span, format!("unknown key `{key}` in {what}; {hint}"))
 }
 
-/// A number literal, possibly negative.
+/// A number literal, possibly negative. Integers are read as `i128` and then narrowed, so
+/// that `-9223372036854775808` (whose magnitude is no `i64`) is `i64::MIN`, not an error.
 fn number(expr: &Expr) -> Option<Value> {
-    match expr {
-        Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => i.base10_parse::<i64>().ok().map(Value::from),
-        Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => f.base10_parse::<f64>().ok().map(Value::from),
-        Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) => match number(expr)? {
-            Value::Number(n) if n.is_i64() => n.as_i64().map(|i| Value::from(-i)),
-            Value::Number(n) => n.as_f64().map(|f| Value::from(-f)),
+    fn signed(expr: &Expr, negative: bool) -> Option<Value> {
+        match expr {
+            Expr::Lit(ExprLit { lit: Lit::Int(i), .. }) => {
+                let magnitude = i.base10_parse::<i128>().ok()?;
+                i64::try_from(if negative { -magnitude } else { magnitude }).ok().map(Value::from)
+            }
+            Expr::Lit(ExprLit { lit: Lit::Float(f), .. }) => {
+                let x = f.base10_parse::<f64>().ok()?;
+                Some(Value::from(if negative { -x } else { x }))
+            }
+            Expr::Unary(ExprUnary { op: UnOp::Neg(_), expr, .. }) if !negative => signed(expr, true),
             _ => None,
-        },
-        _ => None,
+        }
     }
+    signed(expr, false)
 }
 
 /// A default value: a string, a number or a boolean literal.

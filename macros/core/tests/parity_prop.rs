@@ -57,7 +57,7 @@ fn field() -> impl Strategy<Value = FieldSpec> {
 
 fn yaml(fields: &[FieldSpec], owner: bool, tenant: bool, access: &[(usize, usize)], rate: u32, etag: bool) -> String {
     let mut s = String::from(
-        "service: { name: gen, api_version: v3 }\nauth:\n  jwt: { algorithms: [HS256], secret_env: GEN_SECRET, issuer: i, audience: a }\nroles: [user, admin, auditor]\nresources:\n  thing:\n",
+        "service: { name: generated, api_version: v3 }\nauth:\n  jwt: { algorithms: [HS256], secret_env: GEN_SECRET, issuer: i, audience: a }\nroles: [user, admin, auditor]\nresources:\n  thing:\n",
     );
     if owner {
         s.push_str("    owner: owner_id\n");

@@ -31,7 +31,13 @@ pub async fn start_service(service: Service, secret_env: &str, secret: &str) -> 
     addr
 }
 
-type Start = Box<dyn Fn() -> Pin<Box<dyn Future<Output = SocketAddr> + Send>> + Send + Sync>;
+type Start = Box<dyn Fn(String) -> Pin<Box<dyn Future<Output = SocketAddr> + Send>> + Send + Sync>;
+
+/// A fresh signing secret for one test run: 64 random bytes as 128 hex characters, enough for
+/// every HMAC algorithm. Tests never share a fixed secret that a deployment could copy.
+pub fn fresh_secret() -> String {
+    (0..4).map(|_| uuid::Uuid::new_v4().simple().to_string()).collect()
+}
 
 /// The attacks of one service: its plan, the secret its test instances use, and how to start
 /// a fresh instance.
@@ -61,15 +67,16 @@ fn method_and_path(p: &Value, action: &str, id: &str) -> (&'static str, String) 
 }
 
 impl Attacks {
-    /// Attacks from a plan (JSON), against instances started by `start`.
-    pub fn new<F>(plan_json: &str, secret: &str, start: impl Fn() -> F + Send + Sync + 'static) -> Self
+    /// Attacks from a plan (JSON), against instances that `start` starts with the signing
+    /// secret it is given (fresh and random for each `Attacks`).
+    pub fn new<F>(plan_json: &str, start: impl Fn(String) -> F + Send + Sync + 'static) -> Self
     where
         F: Future<Output = SocketAddr> + Send + 'static,
     {
         Self {
             plan: serde_json::from_str(plan_json).unwrap(),
-            secret: secret.to_owned(),
-            start: Box::new(move || Box::pin(start())),
+            secret: fresh_secret(),
+            start: Box::new(move |secret| Box::pin(start(secret))),
         }
     }
 
@@ -144,7 +151,7 @@ impl Attacks {
         if !p["owner"].as_bool().unwrap_or(false) {
             return;
         }
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         let Some(id) = self.create_id(addr, &p, "victim").await else {
             return;
         };
@@ -176,7 +183,7 @@ impl Attacks {
         if !p["tenant"].as_bool().unwrap_or(false) {
             return;
         }
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         let Some(id) = self.create_id(addr, &p, "owner").await else {
             return;
         };
@@ -195,7 +202,7 @@ impl Attacks {
         let Some(p) = self.plan_for(resource) else {
             return;
         };
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         let id = self
             .create_id(addr, &p, "owner")
             .await
@@ -224,7 +231,7 @@ impl Attacks {
         };
         let (Some(valid), Some(creator)) = (Self::body(&p), p["creator"].as_array()) else { return };
         let roles: Vec<String> = creator.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect();
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         for field in strings(&p["non_writable"]).into_iter().chain(["not_a_field".to_owned()]) {
             let mut b = valid.clone();
             b.insert(field.clone(), json!("smuggled"));
@@ -252,7 +259,7 @@ impl Attacks {
         if redacted.is_empty() {
             return;
         }
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         // The create response is checked too.
         let Some(row) = self.create(addr, &p, "owner").await else {
             return;
@@ -287,7 +294,7 @@ impl Attacks {
         if checks.is_empty() {
             return;
         }
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         let Some(id) = self.create_id(addr, &p, "owner").await else {
             return;
         };
@@ -308,7 +315,7 @@ impl Attacks {
         };
         let (Some(valid), Some(creator)) = (Self::body(&p), p["creator"].as_array()) else { return };
         let roles: Vec<String> = creator.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect();
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         for bad in p["bad_values"].as_array().unwrap() {
             let field = bad["field"].as_str().unwrap();
             let mut b = valid.clone();
@@ -337,7 +344,7 @@ impl Attacks {
             return;
         };
         let Some(rate) = p["rate"].as_object() else { return };
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         let count = rate["count"].as_u64().unwrap();
         let tok = rate["roles"]
             .as_array()
@@ -359,7 +366,7 @@ impl Attacks {
         };
         let Some(creator) = p["creator"].as_array() else { return };
         let roles: Vec<String> = creator.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect();
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         let limit = p["body_limit"].as_u64().unwrap() as usize;
         let big = json!({ "padding": "a".repeat(limit) }).to_string();
         let r = request(
@@ -378,7 +385,7 @@ impl Attacks {
         let Some(p) = self.plan_for(resource) else {
             return;
         };
-        let addr = (self.start)().await;
+        let addr = (self.start)(self.secret.clone()).await;
         let Some(action) = strings(&p["token_actions"]).into_iter().next() else { return };
         let (method, path) = method_and_path(&p, &action, "00000000-0000-7000-8000-000000000000");
         let roles = strings(&p["token_roles"]);
