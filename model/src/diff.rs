@@ -1,16 +1,19 @@
-//! `securegen diff`: what a spec change does to exposure. Every change that widens it — a
-//! caller gains an action, rows or a readable or writable field; `anyone` is added; an owner,
-//! tenant or redaction is dropped; a limit or a bound is raised; token checks loosen — is
-//! listed, so a pull request can be refused when exposure grows. Narrowing changes are listed
-//! too, for the record.
+//! `securegen diff`: what a spec change does to exposure. Every key of the format is
+//! compared, and each change is classified: it *widens* exposure (a caller gains an action,
+//! rows, or a readable or writable field; a value is accepted that was refused; a limit or
+//! bound is raised or removed; a token check loosens or trusts something else), it
+//! *narrows* it, or it is neutral (names, descriptions, defaults) and not listed. A pull
+//! request can be refused when anything widens. `tests/audit_diff.rs` holds the table of
+//! every key and its classification, and fails when a key is added to the format without one.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::model::{Resource, Spec};
+use crate::limits::Rate;
+use crate::model::{Field, Jwt, Number, Resource, Spec};
 use crate::policy::{Caller, Decision, Grant};
-use crate::vocab::{Action, Keyword};
+use crate::vocab::{Action, AuditLevel, Backend, FieldType, Keyword};
 
 /// Whether a change widens or narrows exposure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -87,136 +90,275 @@ impl Out {
             self.push(false, scope, format!("{what} lowered from {old} to {new}"));
         }
     }
+
+    /// A bound where `None` means unbounded: removing it widens, adding it narrows.
+    /// `wider(a, b)` tells whether `b` admits more than `a`.
+    fn bound<T: PartialEq + std::fmt::Display + Copy>(
+        &mut self,
+        scope: &str,
+        what: &str,
+        old: Option<T>,
+        new: Option<T>,
+        wider: impl Fn(T, T) -> bool,
+    ) {
+        match (old, new) {
+            (Some(a), None) => self.push(true, scope, format!("{what} {a} removed")),
+            (None, Some(b)) => self.push(false, scope, format!("{what} {b} added")),
+            (Some(a), Some(b)) if a != b => {
+                let verb = if wider(a, b) { "relaxed" } else { "tightened" };
+                self.push(wider(a, b), scope, format!("{what} {verb} from {a} to {b}"));
+            }
+            _ => {}
+        }
+    }
+
+    /// A value that is trusted as it is: any change widens (something else is trusted now),
+    /// adding one narrows, removing one widens.
+    fn pinned(&mut self, scope: &str, what: &str, old: Option<&str>, new: Option<&str>) {
+        match (old, new) {
+            (Some(a), Some(b)) if a != b => self.push(true, scope, format!("{what} changed from `{a}` to `{b}`")),
+            (Some(a), None) => self.push(true, scope, format!("{what} `{a}` no longer required")),
+            (None, Some(b)) => self.push(false, scope, format!("{what} `{b}` now required")),
+            _ => {}
+        }
+    }
 }
 
-fn per_second(r: &Resource) -> f64 {
-    f64::from(r.limits.rate.count) / r.limits.rate.per.seconds() as f64
+/// How much a type admits, for comparisons: `string`/`text` admit any text; the formats
+/// (`email`, `url`, `uuid`, `date`, `timestamp`, `enum`) only some; `float` admits every
+/// `int`. Any other change admits values that were refused: it widens.
+fn type_widens(old: FieldType, new: FieldType) -> bool {
+    use FieldType as T;
+    let any_text = |t: T| matches!(t, T::String | T::Text);
+    match (old, new) {
+        (a, b) if a == b => false,
+        (T::String | T::Text, T::String | T::Text) => false,
+        (_, b) if any_text(b) => true,
+        (T::Int, T::Float) => true,
+        (a, T::Enum | T::Email | T::Url | T::Uuid | T::Date | T::Timestamp) if any_text(a) => false,
+        (T::Float, T::Int) => false,
+        _ => true,
+    }
 }
 
-fn fields(old: &Resource, new: &Resource, who: &[(String, Option<Vec<String>>)], out: &mut Out) {
+fn auth(old: &Jwt, new: &Jwt, out: &mut Out) {
+    for a in new.algorithms.iter().filter(|a| !old.algorithms.contains(a)) {
+        out.push(true, "auth", format!("algorithm {a} accepted"));
+    }
+    for a in old.algorithms.iter().filter(|a| !new.algorithms.contains(a)) {
+        out.push(false, "auth", format!("algorithm {a} no longer accepted"));
+    }
+    if old.key != new.key {
+        out.push(
+            true,
+            "auth",
+            format!("tokens verified with another key (`{}` instead of `{}`)", new.key.env(), old.key.env()),
+        );
+    }
+    out.pinned("auth", "issuer", old.issuer.as_deref(), new.issuer.as_deref());
+    out.pinned("auth", "audience", old.audience.as_deref(), new.audience.as_deref());
+    out.pinned("auth", "roles claim", Some(&old.roles_claim), Some(&new.roles_claim));
+    out.compare("auth", "leeway (seconds)", old.leeway, new.leeway);
+}
+
+fn service(old: &Spec, new: &Spec, out: &mut Out) {
+    for o in new.cors_origins.iter().filter(|o| !old.cors_origins.contains(o)) {
+        out.push(true, "service", format!("CORS origin {o} allowed"));
+    }
+    for o in old.cors_origins.iter().filter(|o| !new.cors_origins.contains(o)) {
+        out.push(false, "service", format!("CORS origin {o} no longer allowed"));
+    }
+    match (old.limits.backend, new.limits.backend) {
+        (Backend::Redis, Backend::Memory) => {
+            out.push(
+                true,
+                "service",
+                "rate limits no longer shared by instances: each allows the whole rate".to_owned(),
+            );
+        }
+        (Backend::Memory, Backend::Redis) => {
+            out.push(false, "service", "rate limits shared by every instance".to_owned())
+        }
+        _ => {}
+    }
+}
+
+/// Sustained rate and burst separately: `20/minute` → `1200/hour` keeps the sustained rate
+/// and allows bursts of 1200.
+fn rate(scope: &str, old: Rate, new: Rate, out: &mut Out) {
+    let per_second = |r: Rate| f64::from(r.count) / r.per.seconds() as f64;
+    let (a, b) = (per_second(old), per_second(new));
+    if (a - b).abs() > f64::EPSILON * a.max(b) {
+        out.push(
+            b > a,
+            scope,
+            format!("sustained rate {} from {old} to {new}", if b > a { "raised" } else { "lowered" }),
+        );
+    }
+    out.compare(scope, "burst (requests at once)", old.count, new.count);
+}
+
+fn limits(old: &Resource, new: &Resource, out: &mut Out) {
     let scope = new.name.as_str();
-    // What a caller can do with a field is bounded by what it can do with the rows.
+    rate(scope, old.limits.rate, new.limits.rate, out);
+    out.compare(scope, "body limit (bytes)", old.limits.body.0, new.limits.body.0);
+    out.compare(scope, "page_max", old.limits.page_max, new.limits.page_max);
+    out.compare(scope, "page_default", old.limits.page_default, new.limits.page_default);
+    out.compare(scope, "default max_len", old.limits.max_len, new.limits.max_len);
+}
+
+fn scope_rules(old: &Resource, new: &Resource, out: &mut Out) {
+    let scope = new.name.as_str();
+    match (&old.owner, &new.owner) {
+        (Some(_), None) => out.push(true, scope, "rows no longer belong to an owner".to_owned()),
+        (None, Some(f)) => out.push(false, scope, format!("rows belong to the subject in `{f}`")),
+        (Some(a), Some(b)) if a != b => {
+            out.push(true, scope, format!("owner field changed from `{a}` to `{b}`: existing rows change hands"))
+        }
+        _ => {}
+    }
+    match (&old.tenant, &new.tenant) {
+        (Some(_), None) => out.push(true, scope, "rows no longer confined to a tenant".to_owned()),
+        (None, Some(t)) => out.push(false, scope, format!("rows confined to the tenant in `{}`", t.field)),
+        (Some(a), Some(b)) => {
+            if a.field != b.field {
+                out.push(true, scope, format!("tenant field changed from `{}` to `{}`", a.field, b.field));
+            }
+            out.pinned(scope, "tenant claim", Some(&a.claim), Some(&b.claim));
+        }
+        _ => {}
+    }
+    if old.etag && !new.etag {
+        out.push(true, scope, "ETag checks removed: lost updates are possible again".to_owned());
+    } else if !old.etag && new.etag {
+        out.push(false, scope, "updates need If-Match".to_owned());
+    }
+    if old.audit == AuditLevel::All && new.audit == AuditLevel::Writes {
+        out.push(true, scope, "successful reads are no longer audited".to_owned());
+    } else if old.audit == AuditLevel::Writes && new.audit == AuditLevel::All {
+        out.push(false, scope, "successful reads are audited".to_owned());
+    }
+}
+
+fn access(old: &Resource, new: &Resource, who: &[(String, Option<Vec<String>>)], out: &mut Out) {
+    for action in Action::ALL {
+        for (name, roles) in who {
+            let a = rank_decision(old.decide(*action, caller(roles)));
+            let b = rank_decision(new.decide(*action, caller(roles)));
+            if a != b {
+                out.push(b > a, &new.name, format!("{name} may {action} {} (was {})", describe(b), describe(a)));
+            }
+        }
+    }
+}
+
+/// What each caller reads and writes of each field, bounded by what it may do with rows.
+fn grants(old: &Resource, new: &Resource, f: &Field, who: &[(String, Option<Vec<String>>)], out: &mut Out) {
+    let before = old.field(&f.name);
     let rows = |r: &Resource, actions: &[Action], c: Caller<'_>| {
         actions.iter().map(|a| rank_decision(r.decide(*a, c))).max().unwrap_or(0)
     };
-    for f in &new.fields {
-        let before = old.field(&f.name);
-        for (name, roles) in who {
-            let c = caller(roles);
-            let read_old =
-                before.map_or(0, |o| rank_grant(o.read_grant(c)).min(rows(old, &[Action::Read, Action::List], c)));
-            let read_new = rank_grant(f.read_grant(c)).min(rows(new, &[Action::Read, Action::List], c));
-            if read_new != read_old {
-                let verb = if before.is_none() { "new field" } else { "field" };
-                out.push(
-                    read_new > read_old,
-                    scope,
-                    format!(
-                        "{verb} `{}`: {name} reads it on {} (was {})",
-                        f.name,
-                        describe(read_new),
-                        describe(read_old)
-                    ),
+    for (name, roles) in who {
+        let c = caller(roles);
+        let read_old =
+            before.map_or(0, |o| rank_grant(o.read_grant(c)).min(rows(old, &[Action::Read, Action::List], c)));
+        let read_new = rank_grant(f.read_grant(c)).min(rows(new, &[Action::Read, Action::List], c));
+        if read_new != read_old {
+            let verb = if before.is_none() { "new field" } else { "field" };
+            let what =
+                format!("{verb} `{}`: {name} reads it on {} (was {})", f.name, describe(read_new), describe(read_old));
+            out.push(read_new > read_old, &new.name, what);
+        }
+        for action in [Action::Create, Action::Update] {
+            let w_old = before.map_or(0, |o| rank_grant(o.write_grant(action, c)).min(rows(old, &[action], c)));
+            let w_new = rank_grant(f.write_grant(action, c)).min(rows(new, &[action], c));
+            if w_new != w_old {
+                let what = format!(
+                    "field `{}`: {name} writes it in {action} on {} (was {})",
+                    f.name,
+                    describe(w_new),
+                    describe(w_old)
                 );
-            }
-            for action in [Action::Create, Action::Update] {
-                let w_old = before.map_or(0, |o| rank_grant(o.write_grant(action, c)).min(rows(old, &[action], c)));
-                let w_new = rank_grant(f.write_grant(action, c)).min(rows(new, &[action], c));
-                if w_new != w_old {
-                    out.push(
-                        w_new > w_old,
-                        scope,
-                        format!(
-                            "field `{}`: {name} writes it in {action} on {} (was {})",
-                            f.name,
-                            describe(w_new),
-                            describe(w_old)
-                        ),
-                    );
-                }
+                out.push(w_new > w_old, &new.name, what);
             }
         }
-        if let Some(o) = before {
-            if o.redact && !f.redact {
-                out.push(true, scope, format!("field `{}` is no longer redacted", f.name));
-            }
-            if let (Some(a), Some(b)) = (o.max_len, f.max_len) {
-                out.compare(scope, &format!("`{}` max_len", f.name), a, b);
-            }
-            if let (Some(a), Some(b)) = (o.max, f.max) {
-                out.compare(scope, &format!("`{}` max", f.name), a.as_f64(), b.as_f64());
-            }
-            if let (Some(a), Some(b)) = (o.min, f.min) {
-                out.compare(scope, &format!("`{}` min (lower is wider)", f.name), -a.as_f64(), -b.as_f64());
-            }
-            if o.pattern.is_some() && f.pattern.is_none() {
-                out.push(true, scope, format!("field `{}` lost its pattern", f.name));
-            }
+    }
+}
+
+/// What values a field admits: its type and every constraint.
+fn constraints(scope: &str, o: &Field, f: &Field, out: &mut Out) {
+    let name = &f.name;
+    if o.ty != f.ty {
+        out.push(type_widens(o.ty, f.ty), scope, format!("field `{name}` changed type from {} to {}", o.ty, f.ty));
+    }
+    if o.optional != f.optional {
+        let what = if f.optional { "may now be absent or null" } else { "is now required" };
+        out.push(f.optional, scope, format!("field `{name}` {what}"));
+    }
+    if o.redact != f.redact {
+        let what = if f.redact { "is now redacted" } else { "is no longer redacted" };
+        out.push(!f.redact, scope, format!("field `{name}` {what}"));
+    }
+    if o.server != f.server {
+        let widens = f.server.is_none();
+        let what = match f.server {
+            None => "is no longer filled by the server".to_owned(),
+            Some(s) => format!("is filled by the server ({s})"),
+        };
+        out.push(widens, scope, format!("field `{name}` {what}"));
+    }
+    let num = |n: Number| n.as_f64();
+    out.bound(scope, &format!("`{name}` min"), o.min.map(num), f.min.map(num), |a, b| b < a);
+    out.bound(scope, &format!("`{name}` max"), o.max.map(num), f.max.map(num), |a, b| b > a);
+    out.bound(scope, &format!("`{name}` min_len"), o.min_len, f.min_len, |a, b| b < a);
+    out.bound(scope, &format!("`{name}` max_len"), o.max_len, f.max_len, |a, b| b > a);
+    match (&o.pattern, &f.pattern) {
+        (Some(_), None) => out.push(true, scope, format!("field `{name}` lost its pattern")),
+        (None, Some(_)) => out.push(false, scope, format!("field `{name}` must match a pattern")),
+        // A different pattern may admit anything; it cannot be shown narrower.
+        (Some(a), Some(b)) if a != b => out.push(true, scope, format!("field `{name}` has another pattern (`{b}`)")),
+        _ => {}
+    }
+    for v in f.values.iter().filter(|v| !o.values.contains(v)) {
+        out.push(true, scope, format!("field `{name}` admits `{v}`"));
+    }
+    for v in o.values.iter().filter(|v| !f.values.contains(v)) {
+        out.push(false, scope, format!("field `{name}` no longer admits `{v}`"));
+    }
+}
+
+fn resource(old: &Resource, new: &Resource, who: &[(String, Option<Vec<String>>)], out: &mut Out) {
+    scope_rules(old, new, out);
+    access(old, new, who, out);
+    for f in &new.fields {
+        grants(old, new, f, who, out);
+        if let Some(o) = old.field(&f.name) {
+            constraints(&new.name, o, f, out);
         }
     }
     for f in old.fields.iter().filter(|f| new.field(&f.name).is_none()) {
-        out.push(false, scope, format!("field `{}` removed", f.name));
+        out.push(false, &new.name, format!("field `{}` removed", f.name));
     }
+    limits(old, new, out);
 }
 
 /// Every change from `old` to `new`, widening ones first.
 pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     let mut out = Out(Vec::new());
     let who = callers(old, new);
-    let (ja, jb) = (&old.auth.jwt, &new.auth.jwt);
-    for a in jb.algorithms.iter().filter(|a| !ja.algorithms.contains(a)) {
-        out.push(true, "auth", format!("algorithm {a} accepted"));
-    }
-    if ja.issuer.is_some() && jb.issuer.is_none() {
-        out.push(true, "auth", "tokens from any issuer accepted (issuer removed)".to_owned());
-    }
-    if ja.audience.is_some() && jb.audience.is_none() {
-        out.push(true, "auth", "tokens for any audience accepted (audience removed)".to_owned());
-    }
-    out.compare("auth", "leeway (seconds)", ja.leeway, jb.leeway);
-    for o in new.cors_origins.iter().filter(|o| !old.cors_origins.contains(o)) {
-        out.push(true, "service", format!("CORS origin {o} allowed"));
-    }
+    auth(&old.auth.jwt, &new.auth.jwt, &mut out);
+    service(old, new, &mut out);
     for r in &new.resources {
-        let Some(before) = old.resource(&r.name) else {
-            let open: Vec<&str> = r.access.keys().map(|a| a.as_str()).collect();
-            out.push(true, &r.name, format!("new resource `{}` ({}), actions: {}", r.name, r.path, open.join(", ")));
-            continue;
-        };
-        let scope = r.name.as_str();
-        if before.owner.is_some() && r.owner.is_none() {
-            out.push(true, scope, "rows no longer belong to an owner".to_owned());
-        }
-        if before.tenant.is_some() && r.tenant.is_none() {
-            out.push(true, scope, "rows no longer confined to a tenant".to_owned());
-        }
-        for action in Action::ALL {
-            for (name, roles) in &who {
-                let a = rank_decision(before.decide(*action, caller(roles)));
-                let b = rank_decision(r.decide(*action, caller(roles)));
-                if a != b {
-                    out.push(b > a, scope, format!("{name} may {action} {} (was {})", describe(b), describe(a)));
-                }
+        match old.resource(&r.name) {
+            Some(before) => resource(before, r, &who, &mut out),
+            None => {
+                let open: Vec<&str> = r.access.keys().map(|a| a.as_str()).collect();
+                out.push(
+                    true,
+                    &r.name,
+                    format!("new resource `{}` ({}), actions: {}", r.name, r.path, open.join(", ")),
+                );
             }
-        }
-        fields(before, r, &who, &mut out);
-        let (ra, rb) = (per_second(before), per_second(r));
-        if (ra - rb).abs() > f64::EPSILON {
-            out.push(
-                rb > ra,
-                scope,
-                format!(
-                    "rate {} from {} to {}",
-                    if rb > ra { "raised" } else { "lowered" },
-                    before.limits.rate,
-                    r.limits.rate
-                ),
-            );
-        }
-        out.compare(scope, "body limit (bytes)", before.limits.body.0, r.limits.body.0);
-        out.compare(scope, "page_max", before.limits.page_max, r.limits.page_max);
-        if before.etag && !r.etag {
-            out.push(true, scope, "ETag checks removed: lost updates are possible again".to_owned());
         }
     }
     for r in old.resources.iter().filter(|r| new.resource(&r.name).is_none()) {
