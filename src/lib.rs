@@ -1,45 +1,68 @@
 //! securegen: APIs that are secure by default, generated from a declarative resource spec.
 //!
-//! This facade re-exports the crates a service uses:
+//! This facade re-exports what a service uses:
 //!
-//! - [`model`]: the one model of a spec — vocabulary, normalized [`model::Spec`], policy rules,
-//!   and the checker behind `securegen check`;
+//! - [`secure_resource`] (feature `derive`, on by default): declares a resource on the struct
+//!   that is its row;
 //! - [`runtime`]: every request-time control — JWT authentication, authorization scopes that
-//!   data access cannot do without, field masks, limits, problem+json errors, hardening
-//!   layers and audit events.
+//!   data access cannot do without, field masks, limits, problem+json errors, hardening and
+//!   audit events — and [`Service`], where each resource is registered once;
+//! - [`model`]: the vocabulary, the normalized model and the policy rules (the YAML front end
+//!   behind the `yaml` feature);
+//! - [`types`]: the Rust types of field values.
 //!
 //! ```
-//! let report = securegen::model::check(include_str!("../examples/shop/securegen.yaml"));
-//! assert_eq!(report.errors(), 0);
+//! use securegen::prelude::*;
+//!
+//! #[secure_resource(roles = [user, admin], owner = owner_id,
+//!     access(create = [user], read = [owner, admin], list = [owner, admin], delete = [admin]),
+//!     limits(rate = "20/minute", page_max = 50))]
+//! pub struct Order {
+//!     #[field(id)] pub id: Uuid,
+//!     #[field(server = subject)] pub owner_id: String,
+//!     #[field(write(create), len(1..=100))] pub item: String,
+//!     #[field(write(create), range(1..=1000))] pub quantity: i64,
+//!     #[field(redact)] pub internal_note: Option<String>,
+//!     #[field(server = now)] pub created_at: OffsetDateTime,
+//! }
+//!
+//! let settings = Settings::new("shop", Jwt::hs256("SHOP_JWT_SECRET").issuer("shop").audience("shop-api"));
+//! let service = Service::builder(settings).resource::<Order>(NoHooks);
+//! assert_eq!(service.policies()[0].path, "/api/v1/orders");
 //! ```
 #![forbid(unsafe_code)]
 
 pub use securegen_model as model;
 pub use securegen_runtime as runtime;
 
-/// Declares a secure resource on a struct: its owner, tenant, access, limits and field rules,
-/// checked by the same validator as `securegen.yaml`, expanded into the policy as data
-/// (`impl securegen::runtime::Resource`), `Type::router()` and `Type::sqlite_ddl()`.
-///
-/// ```
-/// use securegen::secure_resource;
-///
-/// #[secure_resource(roles = [user, admin], owner = owner_id,
-///     access(create = [user], read = [owner, admin], list = [owner, admin], delete = [admin]),
-///     limits(rate = "20/minute", page_max = 50))]
-/// pub struct Order {
-///     #[field(id)] pub id: uuid_like::Uuid,
-///     #[field(server = subject)] pub owner_id: String,
-///     #[field(write(create), len(1..=100))] pub item: String,
-///     #[field(write(create), range(1..=1000))] pub quantity: i64,
-///     #[field(redact)] pub internal_note: Option<String>,
-///     #[field(server = now, kind = timestamp)] pub created_at: String,
-/// }
-/// # mod uuid_like { pub struct Uuid; }
-///
-/// use securegen::runtime::Resource as _;
-/// assert_eq!(Order::policy().path, "/api/v1/orders");
-/// assert!(Order::sqlite_ddl().starts_with("CREATE TABLE IF NOT EXISTS \"orders\""));
-/// ```
+pub use securegen_model::{Jwt, Settings};
+pub use securegen_runtime::{
+    ApiError, Authenticator, Call, Environment, Hooks, MaybePrincipal, NoHooks, Principal, Service, ServiceBuilder,
+    StartError,
+};
+
+/// Declares a secure resource on the struct that is its row: its owner, tenant, access,
+/// limits and field rules, checked by the same validator as `securegen.yaml` (a mistake is a
+/// compile error at the attribute that caused it), expanded into `impl
+/// securegen::runtime::Resource` (the policy as data and the typed per-row code) and the
+/// bodies its hooks see, `XCreate` and `XUpdate`.
 #[cfg(feature = "derive")]
 pub use securegen_macros::secure_resource;
+
+/// The Rust types of field values: `uuid` fields are [`types::Uuid`], `timestamp` fields
+/// [`types::OffsetDateTime`], `date` fields [`types::Date`]; the others are `String`, `i64`,
+/// `f64` and `bool`, each in `Option` when the field is optional.
+pub mod types {
+    pub use securegen_runtime::time::{Date, OffsetDateTime};
+    pub use securegen_runtime::uuid::Uuid;
+}
+
+/// What an app of annotated structs uses: `use securegen::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "derive")]
+    pub use crate::secure_resource;
+    pub use crate::types::{Date, OffsetDateTime, Uuid};
+    pub use crate::{
+        Call, Environment, Hooks, Jwt, MaybePrincipal, NoHooks, Principal, Service, ServiceBuilder, Settings,
+    };
+}

@@ -126,7 +126,7 @@ fn generate_detects_drift_and_refuses_to_overwrite_hand_edits() {
     std::fs::write(&spec, text).unwrap();
     let check = securegen(&["generate", "--check"], Some(&dir));
     assert_eq!(code(&check), 1);
-    for f in ["drift: openapi.json", "drift: spec.json", "drift: src/resources/note.rs"] {
+    for f in ["drift: openapi.json", "drift: src/resources/note.rs"] {
         assert!(err(&check).contains(f), "{f}: {}", err(&check));
     }
     let shown = securegen(&["generate", "--check", "--diff"], Some(&dir));
@@ -158,6 +158,23 @@ fn generate_detects_drift_and_refuses_to_overwrite_hand_edits() {
     let forced = securegen(&["generate", "--force"], Some(&dir));
     assert_eq!(code(&forced), 0, "{}", err(&forced));
     assert!(!std::fs::read_to_string(&lib).unwrap().contains("// my change"));
+}
+
+#[test]
+fn a_removed_resource_takes_its_generated_module_with_it() {
+    let shop = root().join("examples/shop/securegen.yaml");
+    let dir = new_service("removed", Some(&shop));
+    let spec = dir.join("securegen.yaml");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let without_products = text.split("  product:").next().unwrap().to_owned();
+    std::fs::write(&spec, without_products).unwrap();
+    let check = securegen(&["generate", "--check"], Some(&dir));
+    assert_eq!(code(&check), 1);
+    assert!(err(&check).contains("stale: src/resources/product.rs"), "{}", err(&check));
+    let done = securegen(&["generate"], Some(&dir));
+    assert_eq!(code(&done), 0, "{}", err(&done));
+    assert!(!dir.join("src/resources/product.rs").exists(), "the module of the removed resource is gone");
+    assert_eq!(code(&securegen(&["generate", "--check"], Some(&dir))), 0);
 }
 
 #[test]

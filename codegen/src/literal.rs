@@ -5,7 +5,7 @@ use std::fmt::Debug;
 
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
-use securegen_model::{Field, Limits, Literal, Number, Resource, Role};
+use securegen_model::{Field, Jwt, KeySource, Limits, Literal, Number, Resource, Role, Settings};
 
 /// `Type::Variant` of a fieldless enum, from its `Debug` name.
 fn variant(krate: &syn::Path, ty: &str, v: impl Debug) -> TokenStream {
@@ -167,5 +167,55 @@ pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
         etag: #etag,
         deprecated: #deprecated,
         sunset: #sunset,
+    })
+}
+
+fn jwt(krate: &syn::Path, j: &Jwt) -> TokenStream {
+    let algorithms = j.algorithms.iter().map(|a| variant(krate, "Algorithm", a));
+    let key = match &j.key {
+        KeySource::Secret(env) => {
+            let env = string(env);
+            quote!(#krate::model::KeySource::Secret(#env))
+        }
+        KeySource::PublicKey(env) => {
+            let env = string(env);
+            quote!(#krate::model::KeySource::PublicKey(#env))
+        }
+    };
+    let (issuer, audience) = (opt_string(j.issuer.as_deref()), opt_string(j.audience.as_deref()));
+    let roles_claim = string(&j.roles_claim);
+    let leeway = j.leeway;
+    quote!(#krate::model::Jwt {
+        algorithms: ::std::vec![#(#algorithms),*],
+        key: #key,
+        issuer: #issuer,
+        audience: #audience,
+        roles_claim: #roles_claim,
+        leeway: #leeway,
+    })
+}
+
+/// The expression building `s`: a service's settings, written out in its generated code.
+pub fn settings(krate: &syn::Path, s: &Settings) -> TokenStream {
+    let svc = &s.service;
+    let (name, api_version, base_path) = (string(&svc.name), string(&svc.api_version), string(&svc.base_path));
+    let database = variant(krate, "Database", svc.database);
+    let description = opt_string(svc.description.as_deref());
+    let jwt = jwt(krate, &s.auth.jwt);
+    let roles = s.roles.iter().map(|r| string(r));
+    let cors = s.cors_origins.iter().map(|o| string(o));
+    let limits = limits(krate, &s.limits);
+    quote!(#krate::model::Settings {
+        service: #krate::model::Service {
+            name: #name,
+            api_version: #api_version,
+            base_path: #base_path,
+            database: #database,
+            description: #description,
+        },
+        auth: #krate::model::Auth { jwt: #jwt },
+        roles: ::std::vec![#(#roles),*],
+        cors_origins: ::std::vec![#(#cors),*],
+        limits: #limits,
     })
 }

@@ -90,7 +90,10 @@ pub fn annotated_struct(r: &Resource, roles: &[String], api_version: &str, krate
             FieldType::Int => (quote!(i64), FieldType::Int),
             FieldType::Float => (quote!(f64), FieldType::Float),
             FieldType::Bool => (quote!(bool), FieldType::Bool),
-            _ => (quote!(String), FieldType::String),
+            FieldType::Uuid => (quote!(#krate::types::Uuid), FieldType::Uuid),
+            FieldType::Timestamp => (quote!(#krate::types::OffsetDateTime), FieldType::Timestamp),
+            FieldType::Date => (quote!(#krate::types::Date), FieldType::Date),
+            _ => (quote!(::std::string::String), FieldType::String),
         };
         if f.ty != default_kind {
             let k = word(f.ty.as_str());

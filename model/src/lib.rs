@@ -15,6 +15,10 @@
 
 pub mod limits;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
+#[cfg(feature = "plan")]
+pub mod plan;
 pub mod policy;
 pub mod sql;
 #[cfg(feature = "token")]
@@ -42,6 +46,17 @@ mod plural;
 mod raw;
 #[cfg(feature = "yaml")]
 pub mod render;
+
+/// The keys of the parts of the format that the attribute front end spells the same way.
+#[cfg(feature = "yaml")]
+pub mod keys {
+    /// `limits:` (and `#[secure_resource(limits(...))]`).
+    pub const LIMITS: &[&str] = crate::raw::RawLimits::KEYS;
+    /// `tenant:` (and `tenant(...)`).
+    pub const TENANT: &[&str] = crate::raw::RawTenant::KEYS;
+    /// `access:` (and `access(...)`): the actions.
+    pub const ACCESS: &[&str] = crate::raw::RawAccess::KEYS;
+}
 #[cfg(feature = "yaml")]
 pub mod schema;
 #[cfg(feature = "yaml")]
@@ -50,7 +65,10 @@ pub mod suggest;
 mod validate;
 
 pub use limits::{ByteSize, Limits, Per, Rate};
-pub use model::{Auth, Field, Jwt, KeySource, Literal, Number, Resource, Role, Service, Spec, Tenant};
+pub use model::{
+    Auth, COMMON_VARIABLES, COMPANION_SUFFIXES, Field, Jwt, KeySource, Literal, MAX_FIELDS, Number, Resource, Role,
+    Service, Settings, Spec, Tenant,
+};
 pub use vocab::{Action, Algorithm, AuditLevel, Backend, Database, FieldType, Keyword, PseudoRole, ServerValue};
 
 #[cfg(feature = "yaml")]

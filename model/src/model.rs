@@ -31,6 +31,54 @@ impl Spec {
     pub fn resource(&self, name: &str) -> Option<&Resource> {
         self.resources.iter().find(|r| r.name == name)
     }
+
+    /// The service-wide part: everything but the resources.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            service: self.service.clone(),
+            auth: self.auth.clone(),
+            roles: self.roles.clone(),
+            cors_origins: self.cors_origins.clone(),
+            limits: self.limits.clone(),
+        }
+    }
+}
+
+/// What a service sets once for all its resources: its name and version, how tokens are
+/// verified, the roles, CORS and the default limits. A generated service writes it out from
+/// `securegen.yaml`; an app of annotated structs builds it with [`Settings::new`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Name, version and database.
+    pub service: Service,
+    /// How bearer tokens are verified.
+    pub auth: Auth,
+    /// Declared roles.
+    pub roles: Vec<String>,
+    /// CORS origin allowlist; empty means CORS is off.
+    pub cors_origins: Vec<String>,
+    /// The service-wide default limits.
+    pub limits: Limits,
+}
+
+impl Settings {
+    /// A service named `name` verifying tokens with `jwt`: API `v1`, SQLite, no CORS, the
+    /// default limits.
+    pub fn new(name: &str, jwt: Jwt) -> Self {
+        Self {
+            service: Service {
+                name: name.to_owned(),
+                api_version: "v1".to_owned(),
+                base_path: "/api/v1".to_owned(),
+                database: crate::vocab::Database::Sqlite,
+                description: None,
+            },
+            auth: Auth { jwt },
+            roles: Vec::new(),
+            cors_origins: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// The service block.
@@ -112,6 +160,35 @@ pub const COMMON_VARIABLES: &[&str] = &[
     "DATABASE_URL",
     "BIND_ADDR",
 ];
+
+impl Jwt {
+    /// HS256 tokens signed with the secret in the variable `env`, any issuer, any audience
+    /// (pin both with [`Jwt::issuer`] and [`Jwt::audience`]).
+    pub fn hs256(env: &str) -> Self {
+        Self {
+            algorithms: vec![Algorithm::Hs256],
+            key: KeySource::Secret(env.to_owned()),
+            issuer: None,
+            audience: None,
+            roles_claim: "roles".to_owned(),
+            leeway: 30,
+        }
+    }
+
+    /// Requires `iss` to be `issuer`.
+    #[must_use]
+    pub fn issuer(mut self, issuer: &str) -> Self {
+        self.issuer = Some(issuer.to_owned());
+        self
+    }
+
+    /// Requires `aud` to be `audience`.
+    #[must_use]
+    pub fn audience(mut self, audience: &str) -> Self {
+        self.audience = Some(audience.to_owned());
+        self
+    }
+}
 
 /// The environment variable that holds the verification key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

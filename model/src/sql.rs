@@ -19,7 +19,9 @@ pub enum Dialect {
     Postgres,
 }
 
-/// The column type of a field type in a dialect.
+/// The column type of a field type in a dialect. SQLite keeps uuids, timestamps (UTC,
+/// microseconds, fixed width, so that text order is time order) and dates as text;
+/// PostgreSQL has native types for them.
 pub fn column_type(d: Dialect, ty: FieldType) -> &'static str {
     match (d, ty) {
         (Dialect::Sqlite, FieldType::Int | FieldType::Bool) => "INTEGER",
@@ -27,6 +29,9 @@ pub fn column_type(d: Dialect, ty: FieldType) -> &'static str {
         (Dialect::Postgres, FieldType::Int) => "BIGINT",
         (Dialect::Postgres, FieldType::Float) => "DOUBLE PRECISION",
         (Dialect::Postgres, FieldType::Bool) => "BOOLEAN",
+        (Dialect::Postgres, FieldType::Uuid) => "UUID",
+        (Dialect::Postgres, FieldType::Timestamp) => "TIMESTAMPTZ",
+        (Dialect::Postgres, FieldType::Date) => "DATE",
         _ => "TEXT",
     }
 }

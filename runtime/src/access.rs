@@ -1,23 +1,18 @@
 //! Authorization (OWASP API1, API3, API5): function-level decisions, the row scope that data
 //! access must carry, and the field masks applied to responses and request bodies.
 //!
-//! [`authorize`] is the only way to obtain an [`Authorized`] value, and every function of
-//! [`crate::db`] that reaches a row takes one; so code that skips the check does not compile.
+//! [`authorize`] is the only way to obtain an [`Authorized`] value, and every method of
+//! [`crate::db::Table`] takes one; so code that skips the check does not compile.
 
 use std::marker::PhantomData;
 
 use securegen_model::policy::{Caller, Decision, Grant};
-use securegen_model::{Action, Keyword};
+use securegen_model::{Action, FieldType, Keyword};
 use serde_json::{Map, Value};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, FieldError};
-
-/// A resource whose policy is known: generated code implements this with the policy as data.
-pub trait Resource: Send + Sync + 'static {
-    /// The resource's validated, normalized policy.
-    fn policy() -> &'static securegen_model::Resource;
-}
+use crate::resource::{FieldMask, Resource};
 
 /// Proof that a caller passed authorization for one action on resource `R`, carrying the row
 /// scope. Only [`authorize`] builds one; its fields are private.
@@ -67,13 +62,45 @@ impl<R: Resource> Authorized<R> {
 
     /// Whether `row` belongs to the caller (their subject in the owner field, or — without an
     /// owner field — their tenant, which every row in scope has).
-    pub fn owns(&self, row: &Map<String, Value>) -> bool {
-        let policy = R::policy();
-        match (&policy.owner, &self.subject) {
-            (Some(field), Some(subject)) => row.get(field).and_then(Value::as_str) == Some(subject.as_str()),
-            (None, Some(_)) => policy.tenant.is_some(),
+    pub fn owns(&self, row: &R) -> bool {
+        match (&R::policy().owner, &self.subject) {
+            (Some(_), Some(subject)) => row.owner() == Some(subject.as_str()),
+            (None, Some(_)) => R::policy().tenant.is_some(),
             _ => false,
         }
+    }
+
+    /// The fields this caller sees on rows they own and on other rows.
+    pub fn read_masks(&self) -> ReadMasks {
+        let caller = self.caller();
+        let (mut own, mut other) = (FieldMask::default(), FieldMask::default());
+        for (i, f) in R::policy().fields.iter().enumerate() {
+            match f.read_grant(caller) {
+                Grant::Always => {
+                    own = own.with(i);
+                    other = other.with(i);
+                }
+                Grant::OwnRows => own = own.with(i),
+                Grant::Never => {}
+            }
+        }
+        ReadMasks { own, other }
+    }
+}
+
+/// What one caller sees of a resource's rows.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadMasks {
+    /// On rows the caller owns.
+    pub own: FieldMask,
+    /// On other rows.
+    pub other: FieldMask,
+}
+
+impl ReadMasks {
+    /// The mask of `row` for the caller behind `auth`.
+    pub fn of<R: Resource>(&self, auth: &Authorized<R>, row: &R) -> FieldMask {
+        if self.own == self.other || !auth.owns(row) { self.other } else { self.own }
     }
 }
 
@@ -89,11 +116,15 @@ pub fn authorize<R: Resource>(who: Option<&Principal>, action: Action) -> Result
         }),
         Decision::Allow(scope) => {
             let tenant = match (&policy.tenant, who) {
-                (Some(t), Some(p)) if scope.tenant => match p.tenant(&t.claim) {
-                    Some(v) => Some(v.to_owned()),
-                    // A multi-tenant row cannot be reached without knowing the tenant.
-                    None => return Err(ApiError::Forbidden),
-                },
+                (Some(t), Some(p)) if scope.tenant => {
+                    // A multi-tenant row cannot be reached without a tenant of the field's type.
+                    let value = p.tenant(&t.claim).ok_or(ApiError::Forbidden)?;
+                    let uuid_field = policy.field(&t.field).is_some_and(|f| f.ty == FieldType::Uuid);
+                    if uuid_field && securegen_model::values::parse_uuid(value).is_none() {
+                        return Err(ApiError::Forbidden);
+                    }
+                    Some(value.to_owned())
+                }
                 _ => None,
             };
             Ok(Authorized {
@@ -106,24 +137,6 @@ pub fn authorize<R: Resource>(who: Option<&Principal>, action: Action) -> Result
             })
         }
     }
-}
-
-/// The response view of a row for this caller: redacted fields, passwords and fields outside
-/// the caller's `read_roles` are removed.
-pub fn view<R: Resource>(auth: &Authorized<R>, mut row: Map<String, Value>) -> Map<String, Value> {
-    let owns = auth.owns(&row);
-    let caller = auth.caller();
-    for f in &R::policy().fields {
-        let keep = match f.read_grant(caller) {
-            Grant::Always => true,
-            Grant::OwnRows => owns,
-            Grant::Never => false,
-        };
-        if !keep {
-            row.remove(&f.name);
-        }
-    }
-    row
 }
 
 /// Checks the keys of a `create` or `update` body (OWASP API6, mass assignment): every key must
@@ -141,7 +154,10 @@ pub fn check_writable<R: Resource>(
     for key in body.keys() {
         let pointer = || format!("/{}", escape_pointer(key));
         match policy.field(key) {
-            None => errors.push(FieldError::new(pointer(), format!("`{}` has no field `{key}`", policy.name))),
+            None => errors.push(FieldError::new(
+                pointer(),
+                format!("`{}` has no field `{}`", policy.name, crate::audit::clean(key)),
+            )),
             Some(f) => {
                 let allowed = match f.write_grant(action, caller) {
                     Grant::Always => true,

@@ -4,6 +4,8 @@
 //! Text from the request is stripped of control characters and truncated, so that log lines
 //! cannot be forged.
 
+use std::net::IpAddr;
+
 use axum::http::request::Parts;
 
 use crate::error::ApiError;
@@ -30,6 +32,8 @@ pub struct Event<'a> {
     pub status: u16,
     /// Why, for refusals.
     pub reason: &'a str,
+    /// The client's address, when known.
+    pub client: Option<IpAddr>,
 }
 
 /// Control characters escaped, length bounded.
@@ -54,11 +58,13 @@ pub fn emit(e: &Event<'_>) {
     let request_id = clean(e.request_id.unwrap_or("-"));
     let subject = clean(e.subject.unwrap_or("-"));
     let id = clean(e.id.unwrap_or("-"));
+    let resource = clean(e.resource);
+    let client = e.client.map_or_else(|| "-".to_owned(), |c| c.to_string());
     let outcome = if e.status < 400 { "allowed" } else { "refused" };
     if e.status < 400 {
-        tracing::info!(target: TARGET, request_id, subject, action = e.action, resource = e.resource, id, status = e.status, outcome, reason = e.reason);
+        tracing::info!(target: TARGET, request_id, subject, client, action = e.action, resource, id, status = e.status, outcome, reason = e.reason);
     } else {
-        tracing::warn!(target: TARGET, request_id, subject, action = e.action, resource = e.resource, id, status = e.status, outcome, reason = e.reason);
+        tracing::warn!(target: TARGET, request_id, subject, client, action = e.action, resource, id, status = e.status, outcome, reason = e.reason);
     }
 }
 
@@ -67,18 +73,41 @@ pub fn request_id(parts: &Parts) -> Option<&str> {
     parts.headers.get("x-request-id").and_then(|v| v.to_str().ok())
 }
 
-/// Audits a refused token (never logging the token).
-pub(crate) fn auth_failure(parts: &Parts, e: &ApiError) {
-    let reason = match e {
+/// Why a request was refused, in one phrase (never a value from the request).
+pub fn reason(e: &ApiError) -> &'static str {
+    match e {
         ApiError::Unauthorized { detail, .. } => detail,
-        _ => "authentication failed",
-    };
+        ApiError::Forbidden => "the caller's roles do not grant the action",
+        ApiError::NotFound => "no such row in the caller's scope",
+        ApiError::Unprocessable { .. } => "the body was refused",
+        ApiError::PayloadTooLarge { .. } => "the body is too large",
+        ApiError::TooManyRequests { .. } => "rate limit exceeded",
+        ApiError::PreconditionFailed | ApiError::PreconditionRequired => "version precondition",
+        ApiError::BadRequest { .. } => "the request is malformed",
+        ApiError::UnsupportedMediaType => "the body is not JSON",
+        ApiError::Conflict { .. } => "conflict",
+        _ => "refused",
+    }
+}
+
+/// Audits a refusal.
+pub fn refused(
+    parts: &Parts,
+    subject: Option<&str>,
+    action: &str,
+    resource: &str,
+    id: Option<&str>,
+    client: Option<IpAddr>,
+    e: &ApiError,
+) {
     emit(&Event {
         request_id: request_id(parts),
-        action: "authenticate",
-        resource: parts.uri.path(),
+        subject,
+        action,
+        resource,
+        id,
         status: e.status().as_u16(),
-        reason,
-        ..Event::default()
+        reason: reason(e),
+        client,
     });
 }

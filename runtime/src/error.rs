@@ -250,20 +250,3 @@ pub(crate) fn problem_for_status(status: StatusCode, request_id: Option<&str>) -
     response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     response
 }
-
-impl From<sqlx::Error> for ApiError {
-    /// Database failures are internal: logged with their cause, never shown. A unique
-    /// violation is a conflict the client can act on.
-    fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e
-            && db.is_unique_violation()
-        {
-            return Self::Conflict { detail: "a row with this value already exists".to_owned() };
-        }
-        if matches!(e, sqlx::Error::RowNotFound) {
-            return Self::NotFound;
-        }
-        tracing::error!(error = %e, "database error");
-        Self::Internal
-    }
-}

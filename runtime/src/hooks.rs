@@ -1,15 +1,12 @@
 //! Business logic around each action, without editing generated code. Hooks run after
-//! authentication, authorization, the rate limit, the write allowlist and validation: they
-//! cannot reach a row outside the caller's scope, they see a well-typed body, and whatever
-//! they change is validated again like the client's own values (server fields are still set
-//! by the runtime).
+//! authentication, authorization, the rate limit, the write allowlist and validation, and
+//! only on rows already known to be in the caller's scope: they cannot reach a row outside
+//! it, they see typed values, and whatever they change is validated again like the client's
+//! own values (server fields are still set by the runtime, which refuses to write the id,
+//! the owner, the tenant or a server field whatever a hook puts in the changes).
 
-use std::sync::Arc;
-
-use serde_json::{Map, Value};
-
-use crate::access::Resource;
 use crate::error::ApiError;
+use crate::resource::Resource;
 
 /// The caller of an action, as hooks see it.
 #[derive(Debug, Clone, Copy)]
@@ -23,31 +20,26 @@ pub struct Call<'a> {
 }
 
 /// Hooks around the actions of `R`; every method defaults to doing nothing. An error from a
-/// `before_*` hook stops the action and is answered as it is (it is audited like any refusal).
+/// `before_*` hook stops the action and is answered as it is (and audited like any refusal).
 pub trait Hooks<R: Resource>: Send + Sync + 'static {
-    /// Before a row is created, with the body that passed the allowlist.
-    fn before_create(&self, _call: &Call<'_>, _body: &mut Map<String, Value>) -> Result<(), ApiError> {
+    /// Before a row is created, with the body that passed the allowlist and validation.
+    fn before_create(&self, _call: &Call<'_>, _body: &mut R::Create) -> Result<(), ApiError> {
         Ok(())
     }
     /// After a row was created (the stored row, unmasked).
-    fn after_create(&self, _call: &Call<'_>, _row: &Map<String, Value>) {}
-    /// Before a row is updated, with the current row (unmasked) and the changes.
-    fn before_update(
-        &self,
-        _call: &Call<'_>,
-        _current: &Map<String, Value>,
-        _changes: &mut Map<String, Value>,
-    ) -> Result<(), ApiError> {
+    fn after_create(&self, _call: &Call<'_>, _row: &R) {}
+    /// Before a row in the caller's scope is updated, with the row and the changes.
+    fn before_update(&self, _call: &Call<'_>, _current: &R, _changes: &mut R::Update) -> Result<(), ApiError> {
         Ok(())
     }
     /// After a row was updated.
-    fn after_update(&self, _call: &Call<'_>, _row: &Map<String, Value>) {}
-    /// Before a row is deleted.
-    fn before_delete(&self, _call: &Call<'_>, _id: &str) -> Result<(), ApiError> {
+    fn after_update(&self, _call: &Call<'_>, _row: &R) {}
+    /// Before a row in the caller's scope is deleted.
+    fn before_delete(&self, _call: &Call<'_>, _row: &R) -> Result<(), ApiError> {
         Ok(())
     }
     /// After a row was deleted.
-    fn after_delete(&self, _call: &Call<'_>, _id: &str) {}
+    fn after_delete(&self, _call: &Call<'_>, _row: &R) {}
 }
 
 /// No business logic.
@@ -56,29 +48,22 @@ pub struct NoHooks;
 
 impl<R: Resource> Hooks<R> for NoHooks {}
 
-/// The hooks of one resource, as a request extension.
-pub(crate) struct HookSet<R>(pub(crate) Arc<dyn Hooks<R>>);
-
-impl<R> Clone for HookSet<R> {
-    fn clone(&self) -> Self {
-        Self(Arc::clone(&self.0))
-    }
-}
-
-/// Reads a typed value (a generated DTO) from a row or body.
-pub fn from_map<T: serde::de::DeserializeOwned>(map: &Map<String, Value>) -> Result<T, ApiError> {
-    serde_json::from_value(Value::Object(map.clone())).map_err(|e| {
-        tracing::error!(error = %e, "a row or body does not fit its generated type");
+/// Reads a typed body (a generated `XCreate` or `XUpdate`) from the validated JSON body.
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(
+    map: &serde_json::Map<String, serde_json::Value>,
+) -> Result<T, ApiError> {
+    T::deserialize(serde_json::Value::Object(map.clone())).map_err(|e| {
+        tracing::error!(error = %e, "a validated body does not fit its generated type");
         ApiError::Internal
     })
 }
 
-/// Writes a typed value (a generated DTO) back as a body; absent optional fields stay absent.
-pub fn to_map<T: serde::Serialize>(value: &T) -> Result<Map<String, Value>, ApiError> {
+/// Writes a typed body back as JSON, for validation again.
+pub(crate) fn untyped<T: serde::Serialize>(value: &T) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
     match serde_json::to_value(value) {
-        Ok(Value::Object(m)) => Ok(m),
+        Ok(serde_json::Value::Object(m)) => Ok(m),
         _ => {
-            tracing::error!("a generated type did not serialize to an object");
+            tracing::error!("a generated body type did not serialize to an object");
             Err(ApiError::Internal)
         }
     }

@@ -3,53 +3,55 @@
 //!
 //! | OWASP API (2023) | where |
 //! |---|---|
-//! | API1 object-level authorization | [`access::authorize`] scopes, [`db`] appends them to every query |
-//! | API2 authentication | [`auth::Verifier`], [`auth::Principal`] |
-//! | API3 property-level authorization | [`access::view`], [`access::check_writable`] |
-//! | API4 resource consumption | [`limits`], [`page`], [`body`], [`serve`] |
+//! | API1 object-level authorization | [`access::authorize`] scopes; [`db::Table`] puts them in every statement |
+//! | API2 authentication | [`auth::Verifier`], [`auth::Authenticator`] (failures limited per address) |
+//! | API3 property-level authorization | [`access::Authorized::read_masks`], [`access::check_writable`] |
+//! | API4 resource consumption | [`limits`], [`page`], [`body`], [`serve`] (connection caps) |
 //! | API5 function-level authorization | [`access::authorize`] (403) |
-//! | API8 misconfiguration | [`security::Security::apply`], [`error`] |
+//! | API8 misconfiguration | [`harden`], [`error`] |
 //! | API10 logging | [`audit`] |
 //!
-//! A service builds one [`Security`] from its spec and the environment, wraps its router with
-//! [`Security::apply`], and serves it with [`serve::serve`]:
-//!
-//! ```no_run
-//! # async fn run(spec: securegen_model::Spec, router: axum::Router) -> Result<(), Box<dyn std::error::Error>> {
-//! use std::sync::Arc;
-//! let security = Arc::new(securegen_runtime::Security::from_lookup(&spec, |k| std::env::var(k).ok())?);
-//! let app = security.apply(router);
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! securegen_runtime::serve::serve(listener, app, Default::default(), std::future::pending()).await?;
-//! # Ok(()) }
-//! ```
+//! A service registers each resource once ([`service::Service::builder`]) and serves the
+//! router it builds with [`serve::serve`]; a generated `main.rs` is one call to
+//! [`service::run`].
 #![forbid(unsafe_code)]
 
 pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod body;
-pub mod crud;
+mod crud;
 pub mod db;
 pub mod error;
+pub mod etag;
+pub mod harden;
 pub mod hooks;
+pub mod json;
 pub mod limits;
 pub mod page;
+pub mod proxies;
+pub mod resource;
 pub mod rules;
-pub mod security;
 pub mod serve;
 pub mod service;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod wire;
 
-pub use access::{Authorized, Resource, authorize};
-pub use auth::{ConfigError, MaybePrincipal, Principal, Verifier};
+pub use access::{Authorized, authorize};
+pub use auth::{Authenticator, ConfigError, MaybePrincipal, Principal, Verifier};
 pub use error::{ApiError, FieldError};
-pub use security::Security;
+pub use hooks::{Call, Hooks, NoHooks};
+pub use resource::{FieldMask, Resource, Row};
+pub use service::{Environment, Service, ServiceBuilder, StartError};
 
 /// The HTTP framework generated routers are built on.
 pub use axum;
-/// Serialization, for the DTOs generated code derives.
+/// Serialization, for the typed bodies generated code derives.
 pub use serde;
-/// JSON values, which hooks and bodies are made of.
+/// JSON values, which bodies are made of.
 pub use serde_json;
+/// Dates and times: the types of `timestamp` and `date` fields.
+pub use time;
+/// UUIDs: the type of `uuid` fields and ids.
+pub use uuid;

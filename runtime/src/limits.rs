@@ -1,16 +1,21 @@
-//! Rate limits (OWASP API4): GCRA per principal, or per client address for anonymous callers,
-//! with stale keys evicted and a hard cap on the number of keys so that a flood of distinct
-//! keys cannot grow memory without bound.
+//! Rate limits (OWASP API4): GCRA (governor) per principal, or per client address for anonymous
+//! callers. Keys are the caller's identity hashed with a per-process random key (no string is
+//! allocated per check, and nobody can aim a collision). The table of keys is capped so that a
+//! flood of distinct keys cannot grow memory without bound: when it is full, only *new* keys
+//! are refused (429) until stale ones expire; callers already in the table keep their limit.
 
-use std::net::{IpAddr, SocketAddr};
+use std::hash::{BuildHasher, Hash};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
-use governor::state::keyed::DashMapStateStore;
+use governor::nanos::Nanos;
+use governor::state::StateStore;
+use governor::state::keyed::{DashMapStateStore, ShrinkableKeyedStateStore};
 use governor::{Quota, RateLimiter};
 use securegen_model::Rate;
 
@@ -20,16 +25,49 @@ use crate::error::{ApiError, RateInfo};
 pub const DEFAULT_MAX_KEYS: usize = 100_000;
 /// Every this many checks, stale keys are evicted.
 const EVICT_EVERY: u64 = 4096;
-/// Outside the key cap, keys are counted every this many checks.
-const CAP_CHECK_EVERY: u64 = 64;
-/// At the key cap, every this many checks, an eviction is tried.
-const EVICT_AT_CAP_EVERY: u64 = 256;
+/// Keys are counted every this many checks (counting walks every shard).
+const COUNT_EVERY: u64 = 64;
 
-type Inner<C> = RateLimiter<String, DashMapStateStore<String>, C, StateInformationMiddleware>;
+/// The key table, shared with the limiter so that the cap can ask whether a key is known.
+#[derive(Debug, Clone, Default)]
+struct Store(Arc<DashMapStateStore<u64>>);
+
+impl StateStore for Store {
+    type Key = u64;
+
+    fn measure_and_replace<T, F, E>(&self, key: &u64, f: F) -> Result<T, E>
+    where
+        F: Fn(Option<Nanos>) -> Result<(T, Nanos), E>,
+    {
+        self.0.measure_and_replace(key, f)
+    }
+}
+
+impl ShrinkableKeyedStateStore<u64> for Store {
+    fn retain_recent(&self, drop_below: Nanos) {
+        ShrinkableKeyedStateStore::retain_recent(&*self.0, drop_below);
+    }
+
+    fn shrink_to_fit(&self) {
+        ShrinkableKeyedStateStore::shrink_to_fit(&*self.0);
+    }
+
+    fn len(&self) -> usize {
+        ShrinkableKeyedStateStore::len(&*self.0)
+    }
+
+    fn is_empty(&self) -> bool {
+        ShrinkableKeyedStateStore::is_empty(&*self.0)
+    }
+}
+
+type Inner<C> = RateLimiter<u64, Store, C, StateInformationMiddleware>;
 
 /// A GCRA limiter keyed by caller, with `rate.count` as the burst.
 pub struct KeyedLimiter<C: Clock = DefaultClock> {
     inner: Inner<C>,
+    store: Store,
+    hasher: std::collections::hash_map::RandomState,
     rate: Rate,
     max_keys: usize,
     checks: AtomicU64,
@@ -61,41 +99,62 @@ impl KeyedLimiter {
 impl<C: Clock> KeyedLimiter<C> {
     /// A limiter on `clock`, holding at most `max_keys` keys.
     pub fn with_clock(rate: Rate, max_keys: usize, clock: C) -> Self {
-        let inner = RateLimiter::dashmap_with_clock(quota(rate), clock).with_middleware::<StateInformationMiddleware>();
-        Self { inner, rate, max_keys: max_keys.max(1), checks: AtomicU64::new(0), full: AtomicBool::new(false) }
+        let store = Store::default();
+        let inner = RateLimiter::<u64, Store, C, governor::middleware::NoOpMiddleware<C::Instant>>::new(
+            quota(rate),
+            store.clone(),
+            clock,
+        )
+        .with_middleware::<StateInformationMiddleware>();
+        Self {
+            inner,
+            store,
+            hasher: std::collections::hash_map::RandomState::new(),
+            rate,
+            max_keys: max_keys.max(1),
+            checks: AtomicU64::new(0),
+            full: AtomicBool::new(false),
+        }
     }
 
-    /// Counts one request of `key`: the limit state, or 429 with when to retry.
-    pub fn check(&self, key: &str) -> Result<RateInfo, ApiError> {
-        let n = self.checks.fetch_add(1, Ordering::Relaxed);
+    fn key(&self, identity: impl Hash) -> u64 {
+        self.hasher.hash_one(identity)
+    }
+
+    /// Whether the table is full, counted every few checks.
+    fn full(&self, n: u64) -> bool {
         if n.is_multiple_of(EVICT_EVERY) {
             self.evict_stale();
         }
-        let window = self.rate.per.seconds();
-        let limit = self.rate.count;
-        // Counting keys walks every shard, so outside the cap it is counted every few calls
-        // (the cap may be overshot by that many keys). At the cap, an eviction is tried now
-        // and then (it walks every key), and new requests are refused while every key is live.
-        let full = if self.full.load(Ordering::Relaxed) || n.is_multiple_of(CAP_CHECK_EVERY) {
+        if n.is_multiple_of(COUNT_EVERY) {
             let mut full = self.inner.len() >= self.max_keys;
-            if full && n.is_multiple_of(EVICT_AT_CAP_EVERY) {
+            if full {
                 self.evict_stale();
                 full = self.inner.len() >= self.max_keys;
             }
             self.full.store(full, Ordering::Relaxed);
             full
         } else {
-            false
-        };
-        if full {
-            // Every key is live: refuse rather than grow. Callers retry after one window.
+            self.full.load(Ordering::Relaxed)
+        }
+    }
+
+    /// Counts one request of `identity`: the limit state, or 429 with when to retry.
+    pub fn check(&self, identity: impl Hash) -> Result<RateInfo, ApiError> {
+        let n = self.checks.fetch_add(1, Ordering::Relaxed);
+        let window = self.rate.per.seconds();
+        let limit = self.rate.count;
+        let key = self.key(identity);
+        if self.full(n) && !self.store.0.contains_key(&key) {
+            // Every key is live: a new caller waits for stale keys to expire rather than grow
+            // the table; callers already in it are unaffected.
             return Err(ApiError::TooManyRequests {
                 retry_after: window,
                 info: RateInfo { limit, remaining: 0, reset: window, window },
             });
         }
         let per_token = window.div_ceil(u64::from(limit.max(1)));
-        match self.inner.check_key(&key.to_owned()) {
+        match self.inner.check_key(&key) {
             Ok(snapshot) => {
                 let remaining = snapshot.remaining_burst_capacity();
                 Ok(RateInfo { limit, remaining, reset: u64::from(limit - remaining.min(limit)) * per_token, window })
@@ -144,10 +203,9 @@ impl ResourceLimiter {
 
     /// Counts one request by `subject`, or by `client` when anonymous.
     pub fn check(&self, subject: Option<&str>, client: Option<IpAddr>) -> Result<RateInfo, ApiError> {
-        match (subject, client) {
-            (Some(s), _) => self.principals.check(s),
-            (None, Some(ip)) => self.clients.check(&ip.to_string()),
-            (None, None) => self.clients.check("unknown"),
+        match subject {
+            Some(s) => self.principals.check(s),
+            None => self.clients.check(client),
         }
     }
 
@@ -156,25 +214,6 @@ impl ResourceLimiter {
         self.principals.evict_stale();
         self.clients.evict_stale();
     }
-}
-
-/// The caller's address: the peer, or — behind `trusted_proxies` proxies that append to
-/// `X-Forwarded-For` — the entry the outermost trusted proxy saw. Entries further left were
-/// written by the client and are ignored.
-pub fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, trusted_proxies: usize) -> Option<IpAddr> {
-    if trusted_proxies == 0 {
-        return peer.map(|p| p.ip());
-    }
-    let entries: Vec<&str> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    let pick = entries.len().checked_sub(trusted_proxies).and_then(|i| entries.get(i)).or(entries.first());
-    pick.and_then(|s| s.parse::<IpAddr>().ok()).or(peer.map(|p| p.ip()))
 }
 
 #[cfg(test)]
@@ -199,33 +238,53 @@ mod tests {
     }
 
     #[test]
+    fn a_full_table_refuses_only_new_keys() {
+        let clock = FakeRelativeClock::default();
+        let max = 1000;
+        let l = KeyedLimiter::with_clock(Rate { count: 1000, per: Per::Hour }, max, clock.clone());
+        for i in 0..5 * max {
+            let _ = l.check(format!("flood-{i}"));
+        }
+        assert!(l.len() <= max + COUNT_EVERY as usize, "{} keys held", l.len());
+        // A caller already in the table keeps working; a new one waits.
+        let known = "flood-0";
+        for _ in 0..COUNT_EVERY {
+            assert!(l.check(known).is_ok(), "an existing key is refused while the table is full");
+        }
+        assert!((0..COUNT_EVERY).any(|i| l.check(format!("newcomer-{i}")).is_err()), "new keys are refused");
+    }
+
+    #[test]
+    fn extreme_rates_do_not_overflow() {
+        for rate in [
+            Rate { count: u32::MAX, per: Per::Second },
+            Rate { count: 1, per: Per::Hour },
+            Rate { count: u32::MAX, per: Per::Hour },
+        ] {
+            let l = KeyedLimiter::new(rate);
+            let info = l.check("x").unwrap();
+            assert!(info.limit == rate.count && info.reset <= rate.per.seconds() * u64::from(rate.count.max(1)));
+        }
+    }
+
+    #[test]
     fn a_million_distinct_keys_stay_bounded_and_are_evicted() {
         let clock = FakeRelativeClock::default();
         let max = 20_000;
         let l = KeyedLimiter::with_clock(Rate { count: 10, per: Per::Second }, max, clock.clone());
         let mut refused = 0;
         for i in 0..1_000_000u32 {
-            if l.check(&format!("10.{}.{}.{}", i >> 16, (i >> 8) & 255, i & 255)).is_err() {
+            if l.check(i).is_err() {
                 refused += 1;
             }
             if i % 100_000 == 0 {
                 clock.advance(Duration::from_millis(1));
             }
-            assert!(l.len() <= max + 64, "{} keys held", l.len());
         }
+        assert!(l.len() <= max + COUNT_EVERY as usize, "{} keys held", l.len());
         assert!(refused > 0, "the cap refused new keys while every key was live");
         clock.advance(Duration::from_secs(2));
         l.evict_stale();
         assert_eq!(l.len(), 0, "stale keys are evicted once their window has passed");
-    }
-
-    #[test]
-    fn forwarded_addresses_only_through_trusted_hops() {
-        let peer: SocketAddr = "10.0.0.1:5000".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "6.6.6.6, 1.2.3.4".parse().unwrap());
-        assert_eq!(client_ip(Some(peer), &h, 0), Some(peer.ip()), "no trusted proxy: the header is ignored");
-        assert_eq!(client_ip(Some(peer), &h, 1), Some("1.2.3.4".parse().unwrap()), "the spoofed left entry is skipped");
-        assert_eq!(client_ip(Some(peer), &h, 2), Some("6.6.6.6".parse().unwrap()));
     }
 }

@@ -54,15 +54,15 @@ impl Cursors {
     }
 
     /// The cursor that continues after the row with id `last`.
-    pub fn encode(&self, resource: &str, last: &str) -> String {
+    pub fn encode(&self, resource: &str, last: uuid::Uuid) -> String {
         let mut bytes = last.as_bytes().to_vec();
         bytes.extend(self.tag(resource, last.as_bytes()));
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
     /// The id a cursor continues after; 400 for anything this service did not issue for
-    /// this resource.
-    pub fn decode(&self, resource: &str, cursor: &str) -> Result<String, ApiError> {
+    /// this resource (an empty cursor included).
+    pub fn decode(&self, resource: &str, cursor: &str) -> Result<uuid::Uuid, ApiError> {
         let bad = || ApiError::BadRequest {
             detail: "the cursor is not one this service issued".to_owned(),
             errors: vec![FieldError::new("/cursor", "invalid cursor")],
@@ -81,7 +81,7 @@ impl Cursors {
         if diff != 0 {
             return Err(bad());
         }
-        String::from_utf8(payload.to_vec()).map_err(|_| bad())
+        uuid::Uuid::from_slice(payload).map_err(|_| bad())
     }
 }
 
@@ -120,7 +120,8 @@ pub fn parse_query(query: Option<&str>, page_default: u32, page_max: u32) -> Res
     if !errors.is_empty() {
         return Err(ApiError::BadRequest { detail: "the query is invalid".to_owned(), errors });
     }
-    Ok(PageRequest { limit: limit.unwrap_or(page_default).min(page_max), cursor: cursor.filter(|c| !c.is_empty()) })
+    // An empty `cursor=` is kept: it is refused like any cursor the service did not issue.
+    Ok(PageRequest { limit: limit.unwrap_or(page_default).min(page_max), cursor })
 }
 
 #[cfg(test)]
@@ -130,12 +131,14 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_forgeries() {
         let c = Cursors::random();
-        let s = c.encode("order", "0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e");
-        assert_eq!(c.decode("order", &s).unwrap(), "0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e");
+        let id = uuid::Uuid::now_v7();
+        let s = c.encode("order", id);
+        assert_eq!(c.decode("order", &s).unwrap(), id);
+        assert!(c.decode("order", "").is_err(), "an empty cursor is refused");
         assert!(c.decode("product", &s).is_err(), "bound to its resource");
         assert!(Cursors::random().decode("order", &s).is_err(), "bound to its key");
         assert!(c.decode("order", "garbage!").is_err());
-        assert!(c.decode("order", &URL_SAFE_NO_PAD.encode(b"0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e")).is_err());
+        assert!(c.decode("order", &URL_SAFE_NO_PAD.encode(id.as_bytes())).is_err());
     }
 
     #[test]

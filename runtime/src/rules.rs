@@ -2,9 +2,6 @@
 //! its field's type and constraints, lengths counted in characters; all failures are reported
 //! at once, each with a pointer and without echoing the value.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use regex::Regex;
 use securegen_model::{Action, Field, FieldType, Literal, Number};
 use serde_json::{Map, Value};
@@ -12,33 +9,30 @@ use serde_json::{Map, Value};
 use crate::access::escape_pointer;
 use crate::error::{ApiError, FieldError};
 
-/// The compiled rules of one resource (patterns compiled once).
+/// The compiled rules of one resource: each field's pattern, compiled once at registration.
 #[derive(Debug)]
 pub struct Rules {
-    patterns: HashMap<String, Regex>,
+    patterns: Vec<Option<Regex>>,
 }
 
-/// The rules of `resource`, compiled on first use and cached for the process.
-pub fn rules_for(resource: &'static securegen_model::Resource) -> Arc<Rules> {
-    static CACHE: OnceLock<Mutex<HashMap<usize, Arc<Rules>>>> = OnceLock::new();
-    let key = std::ptr::from_ref(resource) as usize;
-    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut map = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    map.entry(key)
-        .or_insert_with(|| {
-            let patterns = resource
-                .fields
-                .iter()
-                .filter_map(|f| {
-                    // The spec checker compiled every pattern already; one that fails here is
-                    // skipped rather than taking the service down.
-                    let re = Regex::new(f.pattern.as_deref()?).ok()?;
-                    Some((f.name.clone(), re))
-                })
-                .collect();
-            Arc::new(Rules { patterns })
-        })
-        .clone()
+impl Rules {
+    /// The rules of `resource`. The checker compiled every pattern already; one that fails
+    /// here (a policy built by hand) stops the registration rather than going unchecked.
+    pub fn new(resource: &securegen_model::Resource) -> Result<Self, String> {
+        let patterns = resource
+            .fields
+            .iter()
+            .map(|f| match &f.pattern {
+                Some(p) => regex::RegexBuilder::new(p)
+                    .size_limit(1 << 20)
+                    .build()
+                    .map(Some)
+                    .map_err(|e| format!("the pattern of `{}.{}` does not compile: {e}", resource.name, f.name)),
+                None => Ok(None),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self { patterns })
+    }
 }
 
 impl Rules {
@@ -51,11 +45,11 @@ impl Rules {
         mut body: Map<String, Value>,
     ) -> Result<Map<String, Value>, ApiError> {
         let mut errors = Vec::new();
-        for f in &resource.fields {
+        for (i, f) in resource.fields.iter().enumerate() {
             let pointer = format!("/{}", escape_pointer(&f.name));
             match body.get(&f.name) {
                 Some(v) => {
-                    if let Err(detail) = self.check(f, v) {
+                    if let Err(detail) = self.check(i, f, v) {
                         errors.push(FieldError::new(pointer, detail));
                     }
                 }
@@ -74,7 +68,7 @@ impl Rules {
         if errors.is_empty() { Ok(body) } else { Err(ApiError::Unprocessable { errors }) }
     }
 
-    fn check(&self, f: &Field, v: &Value) -> Result<(), String> {
+    fn check(&self, i: usize, f: &Field, v: &Value) -> Result<(), String> {
         if v.is_null() {
             return if f.optional { Ok(()) } else { Err("may not be null".to_owned()) };
         }
@@ -82,21 +76,21 @@ impl Rules {
             FieldType::Bool => v.as_bool().map(|_| ()).ok_or_else(|| "must be a boolean".to_owned()),
             FieldType::Int => {
                 let n = v.as_i64().ok_or_else(|| "must be a whole number".to_owned())?;
-                bounds(f, n as f64)
+                bounds(f, Number::Int(n))
             }
             FieldType::Float => {
                 let n = v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| "must be a number".to_owned())?;
-                bounds(f, n)
+                bounds(f, Number::Float(n))
             }
             _ => {
                 let s = v.as_str().ok_or_else(|| "must be a string".to_owned())?;
-                self.check_text(f, s)
+                self.check_text(i, f, s)
             }
         }
     }
 
-    fn check_text(&self, f: &Field, s: &str) -> Result<(), String> {
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+    fn check_text(&self, i: usize, f: &Field, s: &str) -> Result<(), String> {
+        if s.chars().any(securegen_model::values::forbidden_char) {
             return Err("must not contain control characters".to_owned());
         }
         let len = s.chars().count();
@@ -110,17 +104,12 @@ impl Rules {
         {
             return Err(format!("must be at most {max} characters long"));
         }
-        if self.patterns.get(&f.name).is_some_and(|re| !re.is_match(s)) {
+        if self.patterns.get(i).and_then(Option::as_ref).is_some_and(|re| !re.is_match(s)) {
             return Err("does not match the required pattern".to_owned());
         }
         let ok = match f.ty {
             FieldType::Enum => f.values.iter().any(|v| v == s),
-            FieldType::Uuid => is_uuid(s),
-            FieldType::Email => is_email(s),
-            FieldType::Url => is_url(s),
-            FieldType::Date => is_date(s),
-            FieldType::Timestamp => is_timestamp(s),
-            _ => true,
+            ty => securegen_model::values::well_formed(ty, s),
         };
         if ok {
             Ok(())
@@ -132,11 +121,21 @@ impl Rules {
     }
 }
 
-fn bounds(f: &Field, n: f64) -> Result<(), String> {
-    if let Some(min) = f.min.filter(|m| n < m.as_f64()) {
+/// Whether `n` is below (`Less`) or above (`Greater`) bound `m`: exact for integers (an
+/// `i64` bound near `i64::MAX` does not round through `f64`).
+fn compare(n: Number, m: Number) -> Option<std::cmp::Ordering> {
+    match (n, m) {
+        (Number::Int(a), Number::Int(b)) => Some(a.cmp(&b)),
+        (a, b) => a.as_f64().partial_cmp(&b.as_f64()),
+    }
+}
+
+fn bounds(f: &Field, n: Number) -> Result<(), String> {
+    use std::cmp::Ordering::{Greater, Less};
+    if let Some(min) = f.min.filter(|m| compare(n, *m) == Some(Less)) {
         return Err(format!("must be at least {min}"));
     }
-    if let Some(max) = f.max.filter(|m| n > m.as_f64()) {
+    if let Some(max) = f.max.filter(|m| compare(n, *m) == Some(Greater)) {
         return Err(format!("must be at most {max}"));
     }
     Ok(())
@@ -152,75 +151,40 @@ pub fn literal(l: &Literal) -> Value {
     }
 }
 
-fn is_uuid(s: &str) -> bool {
-    s.len() == 36
-        && s.char_indices().all(|(i, c)| if matches!(i, 8 | 13 | 18 | 23) { c == '-' } else { c.is_ascii_hexdigit() })
-}
-
-fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
-    !local.is_empty()
-        && local.len() <= 64
-        && domain.len() <= 253
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.chars().any(char::is_whitespace)
-        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
-}
-
-fn is_url(s: &str) -> bool {
-    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-    rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/') && !s.chars().any(char::is_whitespace))
-}
-
-fn is_date(s: &str) -> bool {
-    securegen_model::limits::parse_date(s).is_ok()
-}
-
-/// RFC 3339: `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)`.
-fn is_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() < 20 || !is_date(&s[..10]) || !matches!(b[10], b'T' | b't') {
-        return false;
-    }
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
-    let time_ok = digits(11..13) && b[13] == b':' && digits(14..16) && b[16] == b':' && digits(17..19);
-    let (h, m, sec) = (&s[11..13], &s[14..16], &s[17..19]);
-    let in_range = h < "24" && m < "60" && sec <= "60";
-    let mut rest = &s[19..];
-    if let Some(frac) = rest.strip_prefix('.') {
-        let n = frac.bytes().take_while(u8::is_ascii_digit).count();
-        if n == 0 {
-            return false;
-        }
-        rest = &frac[n..];
-    }
-    let zone_ok = rest == "Z"
-        || rest == "z"
-        || (rest.len() == 6
-            && matches!(rest.as_bytes()[0], b'+' | b'-')
-            && rest.as_bytes()[3] == b':'
-            && rest[1..3].bytes().chain(rest[4..6].bytes()).all(|c| c.is_ascii_digit()));
-    time_ok && in_range && zone_ok
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn formats() {
-        assert!(is_uuid("0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e"));
-        assert!(!is_uuid("0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6"));
-        assert!(is_email("a@example.com"));
-        assert!(!is_email("a@b"));
-        assert!(!is_email("a b@example.com"));
-        assert!(is_url("https://example.com/x"));
-        assert!(!is_url("javascript:alert(1)"));
-        assert!(is_timestamp("2026-11-22T10:00:00Z"));
-        assert!(is_timestamp("2026-11-22T10:00:00.123+01:00"));
-        assert!(!is_timestamp("2026-11-22 10:00:00"));
-        assert!(!is_timestamp("2026-11-22T25:00:00Z"));
+    fn malformed_times_are_field_errors_not_panics() {
+        let field = Field {
+            name: "at".into(),
+            ty: FieldType::Timestamp,
+            primary: false,
+            optional: false,
+            default: None,
+            min: None,
+            max: None,
+            min_len: None,
+            max_len: Some(64),
+            pattern: None,
+            values: Vec::new(),
+            write: vec![Action::Create],
+            write_roles: None,
+            read_roles: None,
+            redact: false,
+            server: None,
+            description: None,
+        };
+        let rules = Rules { patterns: vec![None] };
+        for bad in [
+            "2026-11-22T10:00:00é",
+            "é026-11-22T10:00:00Z",
+            "2026-1é-22T10:00:00Z",
+            "+2026-11-22T10:00:00Z",
+            "2026-11-22T10:00:60+99:00",
+        ] {
+            assert!(rules.check(0, &field, &Value::from(bad)).is_err(), "{bad}");
+        }
     }
 }

@@ -2,8 +2,8 @@ use securegen::secure_resource;
 
 #[secure_resource(access(create = [anyone]))]
 pub struct Signup {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: securegen::types::Uuid,
 }
 
 fn main() {}

@@ -2,8 +2,8 @@ use securegen::secure_resource;
 
 #[secure_resource(roles = [user], access(read = [user], create = [user]))]
 pub struct Article {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: securegen::types::Uuid,
     #[field(kind = enum, values(draft, published), default = "archived")]
     pub status: String,
 }

@@ -2,8 +2,7 @@ use securegen::secure_resource;
 
 #[secure_resource(roles = [user], access(read = [user]))]
 pub struct Country {
-    #[field(kind = uuid)]
-    pub code: String,
+    pub code: securegen::types::Uuid,
 }
 
 fn main() {}

@@ -2,8 +2,8 @@ use securegen::secure_resource;
 
 #[secure_resource(roles = [user], access(read = [user]))]
 pub struct Note {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: securegen::types::Uuid,
     #[field(optional)]
     pub body: String,
 }

@@ -2,8 +2,8 @@ use securegen::secure_resource;
 
 #[secure_resource(roles = [admin], access(read = [owner, admin]))]
 pub struct Invoice {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: securegen::types::Uuid,
 }
 
 fn main() {}

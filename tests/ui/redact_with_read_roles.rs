@@ -2,8 +2,8 @@ use securegen::secure_resource;
 
 #[secure_resource(roles = [admin], access(read = [admin]))]
 pub struct Account {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: securegen::types::Uuid,
     #[field(redact, read_roles = [admin])]
     pub tax_id: Option<String>,
 }

@@ -2,8 +2,8 @@ use securegen::secure_resource;
 
 #[secure_resource(roles = [user], acess(read = [user]))]
 pub struct Vehicle {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: securegen::types::Uuid,
 }
 
 fn main() {}

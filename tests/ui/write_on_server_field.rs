@@ -2,10 +2,10 @@ use securegen::secure_resource;
 
 #[secure_resource(roles = [user], access(read = [user], update = [user]))]
 pub struct Note {
-    #[field(id, kind = uuid)]
-    pub id: String,
-    #[field(server = now, kind = timestamp, write(update))]
-    pub created_at: String,
+    #[field(id)]
+    pub id: securegen::types::Uuid,
+    #[field(server = now, write(update))]
+    pub created_at: securegen::types::OffsetDateTime,
 }
 
 fn main() {}

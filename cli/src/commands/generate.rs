@@ -62,6 +62,19 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
             edited.push(key);
         }
     }
+    // Files an earlier spec generated and this one does not (a removed resource's module,
+    // a file a newer securegen no longer writes): removed, unless edited by hand.
+    let produced: Vec<String> =
+        files.iter().filter(|f| f.owner == Owner::Generated).map(|f| f.path.display().to_string()).collect();
+    let stale: Vec<String> =
+        manifest.generated.keys().filter(|k| !produced.contains(k) && args.dir.join(k).exists()).cloned().collect();
+    for key in &stale {
+        let text = std::fs::read_to_string(args.dir.join(key)).unwrap_or_default();
+        if manifest.generated.get(key).is_some_and(|h| *h != hash(&text)) {
+            edited.push(key.clone());
+        }
+        drift.push(key.clone());
+    }
     let mut out = std::io::stdout().lock();
     if args.check {
         if drift.is_empty() {
@@ -76,7 +89,8 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
         }
         let mut err = std::io::stderr().lock();
         for d in &drift {
-            writeln!(err, "drift: {d}")?;
+            let what = if stale.contains(d) { "stale" } else { "drift" };
+            writeln!(err, "{what}: {d}")?;
         }
         writeln!(err, "{} generated file(s) differ from securegen.yaml: run `securegen generate`", drift.len())?;
         return Ok(ExitCode::from(1));
@@ -99,11 +113,17 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
         }
         manifest.generated.insert(key, hash(&f.contents));
     }
+    for key in &stale {
+        let path = args.dir.join(key);
+        std::fs::remove_file(&path).map_err(|source| CliError::WriteFile { path, source })?;
+        manifest.generated.remove(key);
+        writeln!(out, "removed {key} (no longer generated)")?;
+    }
     write(args.dir, Path::new(crate::manifest::PATH), &manifest.to_text(), false)?;
     let hooks = std::fs::read_to_string(args.dir.join("src/hooks.rs")).unwrap_or_default();
     for r in &spec.resources {
-        if !hooks.contains(&format!("{}Hooks for", r.type_name)) {
-            writeln!(out, "note: add `impl resources::{}Hooks for Hooks {{}}` to src/hooks.rs", r.type_name)?;
+        if !hooks.contains(&format!("<resources::{}>", r.type_name)) {
+            writeln!(out, "note: add `impl ResourceHooks<resources::{}> for Hooks {{}}` to src/hooks.rs", r.type_name)?;
         }
     }
     writeln!(

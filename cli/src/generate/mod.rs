@@ -6,8 +6,6 @@
 mod escape;
 mod format;
 pub(crate) mod linediff;
-mod openapi;
-mod plan;
 pub(crate) mod templates;
 
 use std::path::{Path, PathBuf};
@@ -117,19 +115,12 @@ pub fn render(spec: &Spec, opts: &Options<'_>) -> Result<Vec<File>, String> {
         securegen_model::Database::Sqlite => format!("sqlite://{}.db", spec.service.name),
         securegen_model::Database::Postgres => format!("postgres://postgres@127.0.0.1:5432/{crate_name}"),
     };
-    let plan = plan::plan(spec);
-    let attacks = [
-        "bola",
-        "tenant_isolation",
-        "bfla",
-        "mass_assignment",
-        "redaction",
-        "read_roles",
-        "bounds",
-        "rate_limit",
-        "body_limit",
-        "forged_tokens",
-    ];
+    let attacks: Vec<minijinja::Value> = securegen_model::plan::Attack::ALL
+        .iter()
+        .map(|a| minijinja::context! { name => a.name(), variant => format!("{a:?}") })
+        .collect();
+    // The settings as Rust, every text in it a literal made by `quote`.
+    let settings = escape::code(securegen_codegen::literal::settings(&krate, &spec.settings()).to_string());
     let base = minijinja::context! {
         service => minijinja::Value::from(minijinja::value::Serde(&spec.service)),
         crate_name => crate_name,
@@ -146,7 +137,7 @@ pub fn render(spec: &Spec, opts: &Options<'_>) -> Result<Vec<File>, String> {
         base_path => spec.service.base_path.clone(),
         first_plural => spec.resources.first().map(|r| r.plural.clone()).unwrap_or_default(),
         example_role => spec.roles.first().cloned().unwrap_or_else(|| "user".to_owned()),
-        plan_json => serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?,
+        settings => settings,
         attacks => attacks,
     };
     let render = |name: &str, extra: Option<minijinja::Value>| -> Result<String, String> {
@@ -199,8 +190,9 @@ pub fn render(spec: &Spec, opts: &Options<'_>) -> Result<Vec<File>, String> {
         .map(|f| (f.path.as_path(), &mut f.contents))
         .collect();
     format::rustfmt_all(&mut rust);
-    files.push(generated("openapi.json", json_with_header(&openapi::document(spec))?));
-    files.push(generated("spec.json", json_with_header(spec)?));
+    let resources: Vec<&securegen_model::Resource> = spec.resources.iter().collect();
+    let openapi = securegen_model::openapi::document(&spec.settings(), &resources);
+    files.push(generated("openapi.json", json_with_header(&openapi)?));
     Ok(files)
 }
 

@@ -1,12 +1,15 @@
-//! Your business logic: implement the methods you need of each `XHooks` trait (each has a
-//! default that does nothing). `securegen generate` never overwrites this file. When the spec
-//! gains a resource, add `impl resources::NewHooks for Hooks {}` here.
+//! Your business logic: implement the methods you need of `securegen::Hooks<R>` for each
+//! resource `R` (each has a default that does nothing). `securegen generate` never
+//! overwrites this file. When the spec gains a resource, add
+//! `impl Hooks<resources::NewResource> for Hooks {}` here.
+
+use securegen::Hooks as ResourceHooks;
 
 use crate::resources;
 
 /// The hooks of every resource.
 pub(crate) struct Hooks;
 
-impl resources::PostHooks for Hooks {}
+impl ResourceHooks<resources::Post> for Hooks {}
 
-impl resources::AnnouncementHooks for Hooks {}
+impl ResourceHooks<resources::Announcement> for Hooks {}

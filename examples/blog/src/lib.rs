@@ -6,21 +6,63 @@
 mod hooks;
 pub mod resources;
 
-use securegen::runtime::service::{Migrations, Service, StartError};
+use securegen::runtime::service::{Migrations, StartError};
+use securegen::{Service, ServiceBuilder, Settings};
 
-/// The service: its spec, migrations, OpenAPI document and routes (with your hooks).
-pub fn service() -> Service {
-    Service {
-        spec_json: include_str!("../spec.json"),
-        migrations: Migrations {
+/// The service-wide settings of `securegen.yaml`: name, version, token verification, roles,
+/// CORS and default limits.
+pub fn settings() -> Settings {
+    ::securegen::model::Settings {
+        service: ::securegen::model::Service {
+            name: ::std::string::String::from("blog"),
+            api_version: ::std::string::String::from("v1"),
+            base_path: ::std::string::String::from("/api/v1"),
+            database: ::securegen::model::Database::Sqlite,
+            description: ::std::option::Option::Some(::std::string::String::from(
+                "Multi-tenant blogging with public announcements.",
+            )),
+        },
+        auth: ::securegen::model::Auth {
+            jwt: ::securegen::model::Jwt {
+                algorithms: ::std::vec![::securegen::model::Algorithm::Hs256],
+                key: ::securegen::model::KeySource::Secret(::std::string::String::from(
+                    "BLOG_JWT_SECRET",
+                )),
+                issuer: ::std::option::Option::Some(::std::string::String::from("blog")),
+                audience: ::std::option::Option::Some(::std::string::String::from("blog-api")),
+                roles_claim: ::std::string::String::from("roles"),
+                leeway: 30u32,
+            },
+        },
+        roles: ::std::vec![
+            ::std::string::String::from("author"),
+            ::std::string::String::from("editor"),
+            ::std::string::String::from("admin")
+        ],
+        cors_origins: ::std::vec![],
+        limits: ::securegen::model::Limits {
+            rate: ::securegen::model::Rate {
+                count: 120u32,
+                per: ::securegen::model::Per::Minute,
+            },
+            body: ::securegen::model::ByteSize(32768u64),
+            page_default: 20u32,
+            page_max: 100u32,
+            max_len: 1024u32,
+            backend: ::securegen::model::Backend::Memory,
+        },
+    }
+}
+
+/// The service: each resource registered once, with your hooks.
+pub fn service() -> ServiceBuilder {
+    Service::builder(settings())
+        .migrations(Migrations {
             sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
             postgres: include_str!("../migrations/postgres/0001_init.sql"),
-        },
-        openapi: include_str!("../openapi.json"),
-        routes: securegen::runtime::axum::Router::new()
-            .merge(resources::Post::router_with(hooks::Hooks))
-            .merge(resources::Announcement::router_with(hooks::Hooks)),
-    }
+        })
+        .resource::<resources::Post>(hooks::Hooks)
+        .resource::<resources::Announcement>(hooks::Hooks)
 }
 
 /// Runs the service until SIGINT or SIGTERM.

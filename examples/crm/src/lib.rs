@@ -6,21 +6,60 @@
 mod hooks;
 pub mod resources;
 
-use securegen::runtime::service::{Migrations, Service, StartError};
+use securegen::runtime::service::{Migrations, StartError};
+use securegen::{Service, ServiceBuilder, Settings};
 
-/// The service: its spec, migrations, OpenAPI document and routes (with your hooks).
-pub fn service() -> Service {
-    Service {
-        spec_json: include_str!("../spec.json"),
-        migrations: Migrations {
+/// The service-wide settings of `securegen.yaml`: name, version, token verification, roles,
+/// CORS and default limits.
+pub fn settings() -> Settings {
+    ::securegen::model::Settings {
+        service: ::securegen::model::Service {
+            name: ::std::string::String::from("crm"),
+            api_version: ::std::string::String::from("v1"),
+            base_path: ::std::string::String::from("/api/v1"),
+            database: ::securegen::model::Database::Postgres,
+            description: ::std::option::Option::None,
+        },
+        auth: ::securegen::model::Auth {
+            jwt: ::securegen::model::Jwt {
+                algorithms: ::std::vec![::securegen::model::Algorithm::Hs256],
+                key: ::securegen::model::KeySource::Secret(::std::string::String::from(
+                    "CRM_JWT_SECRET",
+                )),
+                issuer: ::std::option::Option::Some(::std::string::String::from("crm")),
+                audience: ::std::option::Option::Some(::std::string::String::from("crm-api")),
+                roles_claim: ::std::string::String::from("roles"),
+                leeway: 30u32,
+            },
+        },
+        roles: ::std::vec![
+            ::std::string::String::from("rep"),
+            ::std::string::String::from("manager")
+        ],
+        cors_origins: ::std::vec![],
+        limits: ::securegen::model::Limits {
+            rate: ::securegen::model::Rate {
+                count: 100u32,
+                per: ::securegen::model::Per::Minute,
+            },
+            body: ::securegen::model::ByteSize(8192u64),
+            page_default: 25u32,
+            page_max: 100u32,
+            max_len: 512u32,
+            backend: ::securegen::model::Backend::Memory,
+        },
+    }
+}
+
+/// The service: each resource registered once, with your hooks.
+pub fn service() -> ServiceBuilder {
+    Service::builder(settings())
+        .migrations(Migrations {
             sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
             postgres: include_str!("../migrations/postgres/0001_init.sql"),
-        },
-        openapi: include_str!("../openapi.json"),
-        routes: securegen::runtime::axum::Router::new()
-            .merge(resources::Contact::router_with(hooks::Hooks))
-            .merge(resources::Deal::router_with(hooks::Hooks)),
-    }
+        })
+        .resource::<resources::Contact>(hooks::Hooks)
+        .resource::<resources::Deal>(hooks::Hooks)
 }
 
 /// Runs the service until SIGINT or SIGTERM.

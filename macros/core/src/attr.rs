@@ -1,16 +1,16 @@
-//! Parsing `#[secure_resource(...)]` and `#[field(...)]` into the same YAML tree the YAML
-//! front end reads, remembering the span of every key and value so that the validator's
-//! diagnostics (which name key paths) land on the attribute that caused them.
+//! Parsing `#[secure_resource(...)]` and each `#[field(...)]` into the typed form of
+//! [`crate::ast`], one function per attribute group. Every error is collected (none stops
+//! the others), each at the span of the item that caused it.
 
-use heck::ToSnakeCase;
 use proc_macro2::{Span, TokenStream};
-use securegen_model::{KeyPath, Keyword as _, YamlMapping as Mapping, YamlValue as Value};
+use securegen_model::YamlValue as Value;
 use syn::ext::IdentExt as _;
 use syn::meta::ParseNestedMeta;
 use syn::parse::{ParseStream, Parser as _};
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprLit, ExprRange, ExprUnary, Fields, ItemStruct, Lit, RangeLimits, Token, UnOp};
 
+use crate::ast::{AccessArgs, Bounds, FieldArgs, LimitValue, LimitsArgs, ResourceArgs, Spanned, TenantArgs, Words};
 use crate::ty;
 
 /// Keys of `#[secure_resource(...)]`.
@@ -47,20 +47,6 @@ const FIELD_KEYS: &[&str] = &[
     "description",
 ];
 
-/// A struct's attributes, as a spec document with spans.
-pub(crate) struct Parsed {
-    /// The resource's name in the spec.
-    pub(crate) name: String,
-    /// A whole spec document holding this one resource.
-    pub(crate) doc: Value,
-    /// Where each key path came from.
-    pub(crate) spans: Vec<(KeyPath, Span)>,
-    /// The path of the `securegen` facade in the caller's crate.
-    pub(crate) krate: syn::Path,
-    /// The struct with its `#[field]` attributes removed.
-    pub(crate) item: ItemStruct,
-}
-
 /// Collects errors instead of stopping at the first (serde_derive's `Ctxt`).
 #[derive(Default)]
 pub(crate) struct Errors(Vec<syn::Error>);
@@ -83,75 +69,48 @@ impl Errors {
     }
 }
 
-struct Builder<'e> {
-    map: Mapping,
-    at: KeyPath,
-    spans: &'e mut Vec<(KeyPath, Span)>,
-    seen: Vec<String>,
-}
+/// Refuses a key written twice in one attribute, at its second use.
+#[derive(Default)]
+struct Seen(Vec<String>);
 
-impl<'e> Builder<'e> {
-    fn new(at: KeyPath, spans: &'e mut Vec<(KeyPath, Span)>) -> Self {
-        Self { map: Mapping::new(), at, spans, seen: Vec::new() }
-    }
-
-    /// Records `key` once; a repeated key is an error at its second use.
+impl Seen {
     fn first(&mut self, key: &str, span: Span) -> syn::Result<()> {
-        if self.seen.iter().any(|k| k == key) {
+        if self.0.iter().any(|k| k == key) {
             return Err(syn::Error::new(span, format!("duplicate `{key}`")));
         }
-        self.seen.push(key.to_owned());
+        self.0.push(key.to_owned());
         Ok(())
-    }
-
-    fn put(&mut self, key: &str, value: Value, span: Span) {
-        self.spans.push((self.at.key(key), span));
-        self.map.insert(Value::String(key.to_owned()), value);
-    }
-
-    fn put_list(&mut self, key: &str, items: Vec<(String, Span)>, span: Span) {
-        let path = self.at.key(key);
-        self.spans.push((path.clone(), span));
-        for (i, (_, s)) in items.iter().enumerate() {
-            self.spans.push((path.index(i), *s));
-        }
-        let seq = items.into_iter().map(|(v, _)| Value::String(v)).collect();
-        self.map.insert(Value::String(key.to_owned()), Value::Sequence(seq));
-    }
-
-    fn finish(self) -> Value {
-        Value::Mapping(self.map)
     }
 }
 
 /// An identifier (keywords included) or a string literal, as text.
-fn word(input: ParseStream<'_>) -> syn::Result<(String, Span)> {
+fn word(input: ParseStream<'_>) -> syn::Result<Spanned<String>> {
     if input.peek(syn::LitStr) {
         let s: syn::LitStr = input.parse()?;
-        Ok((s.value(), s.span()))
+        Ok(Spanned::new(s.value(), s.span()))
     } else {
         let i = syn::Ident::parse_any(input)?;
-        Ok((i.unraw().to_string(), i.span()))
+        Ok(Spanned::new(i.unraw().to_string(), i.span()))
     }
 }
 
 /// `[a, b, "c"]`.
-fn list(input: ParseStream<'_>) -> syn::Result<Vec<(String, Span)>> {
+fn list(input: ParseStream<'_>, span: Span) -> syn::Result<Words> {
     let content;
     syn::bracketed!(content in input);
     let items = content.parse_terminated(word, Token![,])?;
-    Ok(items.into_iter().collect())
+    Ok(Spanned::new(items.into_iter().collect(), span))
 }
 
 /// `(a, b)` inside a nested meta: the words in order.
-fn words(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<(String, Span)>> {
+fn words(meta: &ParseNestedMeta<'_>, span: Span) -> syn::Result<Words> {
     let mut out = Vec::new();
     meta.parse_nested_meta(|m| {
         let ident = m.path.get_ident().ok_or_else(|| m.error("expected a name"))?;
-        out.push((ident.unraw().to_string(), ident.span()));
+        out.push(Spanned::new(ident.unraw().to_string(), ident.span()));
         Ok(())
     })?;
-    Ok(out)
+    Ok(Spanned::new(out, span))
 }
 
 /// Consumes whatever follows an unknown key, so parsing can go on.
@@ -211,7 +170,7 @@ fn literal(expr: &Expr) -> Option<Value> {
 }
 
 /// `a..=b`, `a..`, `..=b`: the bounds (an exclusive end is refused: bounds are inclusive).
-fn bounds(meta: &ParseNestedMeta<'_>) -> syn::Result<(Option<Value>, Option<Value>, Span)> {
+fn bounds(meta: &ParseNestedMeta<'_>) -> syn::Result<Bounds> {
     let content;
     syn::parenthesized!(content in meta.input);
     let range: ExprRange = content.parse()?;
@@ -225,235 +184,200 @@ fn bounds(meta: &ParseNestedMeta<'_>) -> syn::Result<(Option<Value>, Option<Valu
             Some(e) => number(e).map(Some).ok_or_else(|| syn::Error::new(e.span(), "expected a number")),
         }
     };
-    Ok((side(&range.start)?, side(&range.end)?, span))
+    Ok(Bounds { low: side(&range.start)?, high: side(&range.end)?, span })
 }
 
-/// Parses the struct-level arguments and every `#[field]`, into a spec document.
-pub(crate) fn parse(args: TokenStream, mut item: ItemStruct) -> syn::Result<Parsed> {
-    let mut errors = Errors::default();
-    let mut spans = Vec::new();
-    let default_name = item.ident.to_string().to_snake_case();
-    let mut name = (default_name, item.ident.span());
-    let mut roles: Vec<(String, Span)> = Vec::new();
-    let mut api_version: Option<(String, Span)> = None;
-    let mut krate: syn::Path = syn::parse_quote!(::securegen);
+/// `tenant(field = …, claim = …)`.
+fn tenant(meta: &ParseNestedMeta<'_>, span: Span) -> syn::Result<Spanned<TenantArgs>> {
+    let mut t = TenantArgs::default();
+    let mut seen = Seen::default();
+    meta.parse_nested_meta(|m| {
+        let (k, s) = key_of(&m);
+        seen.first(&k, s)?;
+        match k.as_str() {
+            "field" => t.field = Some(word(m.value()?)?),
+            "claim" => t.claim = Some(word(m.value()?)?),
+            _ => return Err(unknown(&k, s, securegen_model::keys::TENANT, "`tenant(...)`")),
+        }
+        Ok(())
+    })?;
+    Ok(Spanned::new(t, span))
+}
 
-    // The resource path is known only once `name` is read; collect first, place later.
-    let mut resource_spans: Vec<(KeyPath, Span)> = Vec::new();
-    let mut resource = Builder::new(KeyPath::root(), &mut resource_spans);
+/// `access(create = [...], read = [...], ...)`.
+fn access(meta: &ParseNestedMeta<'_>, span: Span) -> syn::Result<AccessArgs> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    meta.parse_nested_meta(|m| {
+        let (k, s) = key_of(&m);
+        if !securegen_model::keys::ACCESS.contains(&k.as_str()) {
+            return Err(unknown(&k, s, securegen_model::keys::ACCESS, "`access(...)`"));
+        }
+        seen.first(&k, s)?;
+        out.push((Spanned::new(k, s), list(m.value()?, s)?));
+        Ok(())
+    })?;
+    Ok(Spanned::new(out, span))
+}
+
+/// `limits(rate = "…", page_max = …, …)`.
+fn limits(meta: &ParseNestedMeta<'_>, span: Span) -> syn::Result<LimitsArgs> {
+    let mut out = Vec::new();
+    let mut seen = Seen::default();
+    meta.parse_nested_meta(|m| {
+        let (k, s) = key_of(&m);
+        seen.first(&k, s)?;
+        let value = match k.as_str() {
+            "rate" | "body" | "backend" => {
+                let v: syn::LitStr = m.value()?.parse()?;
+                Spanned::new(LimitValue::Text(v.value()), v.span())
+            }
+            "page_default" | "page_max" | "max_len" => {
+                let v: syn::LitInt = m.value()?.parse()?;
+                Spanned::new(LimitValue::Count(v.base10_parse::<u64>()?), v.span())
+            }
+            _ => return Err(unknown(&k, s, securegen_model::keys::LIMITS, "`limits(...)`")),
+        };
+        out.push((Spanned::new(k, s), value));
+        Ok(())
+    })?;
+    Ok(Spanned::new(out, span))
+}
+
+/// One key of `#[secure_resource(...)]`.
+fn resource_key(args: &mut ResourceArgs, key: &str, span: Span, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    match key {
+        "name" => args.name = Some(word(meta.value()?)?),
+        "plural" => args.plural = Some(word(meta.value()?)?),
+        "owner" => args.owner = Some(word(meta.value()?)?),
+        "audit" => args.audit = Some(word(meta.value()?)?),
+        "sunset" => args.sunset = Some(word(meta.value()?)?),
+        "description" => args.description = Some(word(meta.value()?)?),
+        "api_version" => args.api_version = Some(word(meta.value()?)?),
+        "crate" => args.krate = Some(meta.value()?.parse()?),
+        "roles" => args.roles = Some(list(meta.value()?, span)?),
+        "etag" => args.etag = Some(span),
+        "deprecated" => args.deprecated = Some(span),
+        "tenant" => args.tenant = Some(tenant(meta, span)?),
+        "access" => args.access = Some(access(meta, span)?),
+        "limits" => args.limits = Some(limits(meta, span)?),
+        _ => {
+            skip(meta)?;
+            return Err(unknown(key, span, RESOURCE_KEYS, "#[secure_resource]"));
+        }
+    }
+    Ok(())
+}
+
+/// The arguments of `#[secure_resource(...)]`.
+fn resource_args(args: TokenStream, errors: &mut Errors) -> ResourceArgs {
+    let mut out = ResourceArgs::default();
+    let mut seen = Seen::default();
     let parser = syn::meta::parser(|meta| {
         let (key, span) = key_of(&meta);
-        if let Err(e) = resource.first(&key, span) {
-            errors.push(e);
-            return skip(&meta);
-        }
-        let result: syn::Result<()> = (|| {
-            match key.as_str() {
-                "name" => name = word(meta.value()?)?,
-                "plural" | "owner" | "audit" | "sunset" | "description" => {
-                    let (v, s) = word(meta.value()?)?;
-                    resource.put(&key, Value::String(v), s);
-                }
-                "api_version" => api_version = Some(word(meta.value()?)?),
-                "crate" => krate = meta.value()?.parse()?,
-                "roles" => roles = list(meta.value()?)?,
-                "etag" | "deprecated" => resource.put(&key, Value::Bool(true), span),
-                "tenant" => {
-                    let mut t = Builder::new(KeyPath::root().key("tenant"), resource.spans);
-                    meta.parse_nested_meta(|m| {
-                        let (k, s) = key_of(&m);
-                        match k.as_str() {
-                            "field" | "claim" => {
-                                let (v, vs) = word(m.value()?)?;
-                                t.first(&k, s)?;
-                                t.put(&k, Value::String(v), vs);
-                                Ok(())
-                            }
-                            _ => Err(unknown(&k, s, &["field", "claim"], "`tenant(...)`")),
-                        }
-                    })?;
-                    let v = t.finish();
-                    resource.put("tenant", v, span);
-                }
-                "access" => {
-                    let mut a = Builder::new(KeyPath::root().key("access"), resource.spans);
-                    meta.parse_nested_meta(|m| {
-                        let (k, s) = key_of(&m);
-                        let actions = ["create", "read", "list", "update", "delete"];
-                        if !actions.contains(&k.as_str()) {
-                            return Err(unknown(&k, s, &actions, "`access(...)`"));
-                        }
-                        a.first(&k, s)?;
-                        let roles = list(m.value()?)?;
-                        a.put_list(&k, roles, s);
-                        Ok(())
-                    })?;
-                    let v = a.finish();
-                    resource.put("access", v, span);
-                }
-                "limits" => {
-                    let mut l = Builder::new(KeyPath::root().key("limits"), resource.spans);
-                    meta.parse_nested_meta(|m| {
-                        let (k, s) = key_of(&m);
-                        l.first(&k, s)?;
-                        match k.as_str() {
-                            "rate" | "body" | "backend" => {
-                                let v: syn::LitStr = m.value()?.parse()?;
-                                l.put(&k, Value::String(v.value()), v.span());
-                            }
-                            "page_default" | "page_max" | "max_len" => {
-                                let v: syn::LitInt = m.value()?.parse()?;
-                                l.put(&k, Value::from(v.base10_parse::<u64>()?), v.span());
-                            }
-                            _ => {
-                                return Err(unknown(
-                                    &k,
-                                    s,
-                                    &["rate", "body", "page_default", "page_max", "max_len", "backend"],
-                                    "`limits(...)`",
-                                ));
-                            }
-                        }
-                        Ok(())
-                    })?;
-                    let v = l.finish();
-                    resource.put("limits", v, span);
-                }
-                _ => {
-                    errors.push(unknown(&key, span, RESOURCE_KEYS, "#[secure_resource]"));
-                    skip(&meta)?;
-                }
-            }
-            Ok(())
-        })();
+        let result = seen.first(&key, span).and_then(|()| resource_key(&mut out, &key, span, &meta));
         if let Err(e) = result {
             errors.push(e);
+            skip(&meta)?;
         }
         Ok(())
     });
     if let Err(e) = parser.parse2(args) {
         errors.push(e);
     }
-    let mut resource_map = resource.finish();
+    out
+}
 
-    // Fields.
-    let res_path = KeyPath::root().key("resources").key(&name.0);
-    let mut fields_spans = Vec::new();
-    let mut fields = Builder::new(res_path.key("fields"), &mut fields_spans);
+/// One key of `#[field(...)]`.
+fn field_key(f: &mut FieldArgs, key: &str, span: Span, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    match key {
+        "id" => f.id = Some(span),
+        "redact" => f.redact = Some(span),
+        "kind" => f.kind = Some(word(meta.value()?)?),
+        "server" => f.server = Some(word(meta.value()?)?),
+        "pattern" => f.pattern = Some(word(meta.value()?)?),
+        "description" => f.description = Some(word(meta.value()?)?),
+        "write_roles" => f.write_roles = Some(list(meta.value()?, span)?),
+        "read_roles" => f.read_roles = Some(list(meta.value()?, span)?),
+        "write" => f.write = Some(words(meta, span)?),
+        "values" => f.values = Some(words(meta, span)?),
+        "len" => f.len = Some(bounds(meta)?),
+        "range" => f.range = Some(bounds(meta)?),
+        "default" => {
+            let e: Expr = meta.value()?.parse()?;
+            let v =
+                literal(&e).ok_or_else(|| syn::Error::new(e.span(), "expected a string, number or boolean literal"))?;
+            f.default = Some(Spanned::new(v, e.span()));
+        }
+        "optional" => return Err(syn::Error::new(span, "`optional` comes from the type: write `Option<T>`")),
+        _ => {
+            skip(meta)?;
+            return Err(unknown(key, span, FIELD_KEYS, "#[field]"));
+        }
+    }
+    Ok(())
+}
+
+/// One field of the struct with its `#[field(...)]` (which is removed from the struct).
+fn field_args(field: &mut syn::Field, errors: &mut Errors) -> Option<FieldArgs> {
+    let ident = field.ident.clone()?;
+    let mut out = FieldArgs {
+        name: Spanned::new(ident.unraw().to_string(), ident.span()),
+        inferred: ty::infer(&field.ty),
+        ty_span: field.ty.span(),
+        kind: None,
+        id: None,
+        redact: None,
+        server: None,
+        pattern: None,
+        description: None,
+        write: None,
+        values: None,
+        write_roles: None,
+        read_roles: None,
+        len: None,
+        range: None,
+        default: None,
+    };
+    let mut seen = Seen::default();
+    for attr in std::mem::take(&mut field.attrs) {
+        if !attr.path().is_ident("field") {
+            field.attrs.push(attr);
+            continue;
+        }
+        let parsed = attr.parse_nested_meta(|meta| {
+            let (key, span) = key_of(&meta);
+            let result = seen.first(&key, span).and_then(|()| field_key(&mut out, &key, span, &meta));
+            if let Err(e) = result {
+                errors.push(e);
+                skip(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = parsed {
+            errors.push(e);
+        }
+    }
+    Some(out)
+}
+
+/// Parses the struct-level arguments and every field; the struct comes back without its
+/// `#[field]` attributes.
+pub(crate) fn parse(
+    args: TokenStream,
+    mut item: ItemStruct,
+) -> syn::Result<(ResourceArgs, Vec<FieldArgs>, ItemStruct)> {
+    let mut errors = Errors::default();
+    let resource = resource_args(args, &mut errors);
+    let mut fields = Vec::new();
     match &mut item.fields {
         Fields::Named(named) => {
             for f in &mut named.named {
-                let Some(ident) = f.ident.clone() else { continue };
-                let fname = ident.unraw().to_string();
-                let mut fb = Builder::new(res_path.key("fields").key(&fname), fields.spans);
-                let inferred = ty::infer(&f.ty);
-                let mut kind: Option<(String, Span)> = None;
-                let attrs = std::mem::take(&mut f.attrs);
-                for attr in attrs {
-                    if !attr.path().is_ident("field") {
-                        f.attrs.push(attr);
-                        continue;
-                    }
-                    let r = attr.parse_nested_meta(|meta| {
-                        let (key, span) = key_of(&meta);
-                        if let Err(e) = fb.first(&key, span) {
-                            errors.push(e);
-                            return skip(&meta);
-                        }
-                        let result: syn::Result<()> = (|| {
-                            match key.as_str() {
-                                "id" => fb.put("primary", Value::Bool(true), span),
-                                "redact" => fb.put("redact", Value::Bool(true), span),
-                                "kind" => kind = Some(word(meta.value()?)?),
-                                "server" | "pattern" | "description" => {
-                                    let (v, s) = word(meta.value()?)?;
-                                    fb.put(&key, Value::String(v), s);
-                                }
-                                "write_roles" | "read_roles" => {
-                                    let items = list(meta.value()?)?;
-                                    fb.put_list(&key, items, span);
-                                }
-                                "write" | "values" => {
-                                    let items = words(&meta)?;
-                                    fb.put_list(&key, items, span);
-                                }
-                                "len" | "range" => {
-                                    let (lo, hi, s) = bounds(&meta)?;
-                                    let (min, max) = if key == "len" { ("min_len", "max_len") } else { ("min", "max") };
-                                    if let Some(v) = lo {
-                                        fb.put(min, v, s);
-                                    }
-                                    if let Some(v) = hi {
-                                        fb.put(max, v, s);
-                                    }
-                                }
-                                "default" => {
-                                    let e: Expr = meta.value()?.parse()?;
-                                    let v = literal(&e).ok_or_else(|| {
-                                        syn::Error::new(e.span(), "expected a string, number or boolean literal")
-                                    })?;
-                                    fb.put("default", v, e.span());
-                                }
-                                "optional" => {
-                                    return Err(syn::Error::new(
-                                        span,
-                                        "`optional` comes from the type: write `Option<T>`",
-                                    ));
-                                }
-                                _ => {
-                                    errors.push(unknown(&key, span, FIELD_KEYS, "#[field]"));
-                                    skip(&meta)?;
-                                }
-                            }
-                            Ok(())
-                        })();
-                        if let Err(e) = result {
-                            errors.push(e);
-                        }
-                        Ok(())
-                    });
-                    if let Err(e) = r {
-                        errors.push(e);
-                    }
-                }
-                match ty::resolve(&inferred, kind.as_ref(), f.ty.span()) {
-                    Ok(t) => {
-                        fb.put("type", Value::String(t.as_str().to_owned()), kind.map_or(f.ty.span(), |k| k.1));
-                        if inferred.optional {
-                            fb.put("optional", Value::Bool(true), f.ty.span());
-                        }
-                    }
-                    Err(e) => errors.push(e),
-                }
-                let v = fb.finish();
-                fields.put(&fname, v, ident.span());
+                fields.extend(field_args(f, &mut errors));
             }
         }
         _ => errors.push(syn::Error::new(item.ident.span(), "#[secure_resource] needs a struct with named fields")),
     }
-    let fields_map = fields.finish();
-    if let Value::Mapping(m) = &mut resource_map {
-        m.insert(Value::String("fields".to_owned()), fields_map);
-    }
-
-    // Resource-level spans were recorded relative to the resource: re-root them.
-    for (p, s) in resource_spans {
-        let mut full = res_path.clone();
-        full.0.extend(p.0);
-        spans.push((full, s));
-    }
-    spans.extend(fields_spans);
-    spans.push((res_path.clone(), name.1));
-    if !roles.is_empty() {
-        spans.push((KeyPath::root().key("roles"), roles[0].1));
-        for (i, (_, s)) in roles.iter().enumerate() {
-            spans.push((KeyPath::root().key("roles").index(i), *s));
-        }
-    }
-    if let Some((_, s)) = &api_version {
-        spans.push((KeyPath::root().key("service").key("api_version"), *s));
-    }
-
     if !item.generics.params.is_empty() {
         errors.push(syn::Error::new_spanned(
             &item.generics,
@@ -461,11 +385,5 @@ pub(crate) fn parse(args: TokenStream, mut item: ItemStruct) -> syn::Result<Pars
         ));
     }
     errors.finish()?;
-    let doc = crate::document(
-        &name.0,
-        api_version.map(|v| v.0).as_deref(),
-        roles.into_iter().map(|r| r.0).collect(),
-        resource_map,
-    );
-    Ok(Parsed { name: name.0, doc, spans, krate, item })
+    Ok((resource, fields, item))
 }

@@ -4,6 +4,8 @@ use proc_macro2::Span;
 use securegen_model::{FieldType, Keyword};
 use syn::{GenericArgument, PathArguments, Type};
 
+use crate::ast::Spanned;
+
 /// What a Rust type says about a field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Inferred {
@@ -15,17 +17,10 @@ pub(crate) struct Inferred {
     pub(crate) optional: bool,
 }
 
-const TEXTUAL: &[FieldType] = &[
-    FieldType::String,
-    FieldType::Text,
-    FieldType::Email,
-    FieldType::Url,
-    FieldType::Password,
-    FieldType::Enum,
-    FieldType::Uuid,
-    FieldType::Date,
-    FieldType::Timestamp,
-];
+/// What a `String` can hold: text of every form (uuids, times and dates have types of their
+/// own, so that rows decode into them and PostgreSQL stores them natively).
+const TEXTUAL: &[FieldType] =
+    &[FieldType::String, FieldType::Text, FieldType::Email, FieldType::Url, FieldType::Password, FieldType::Enum];
 
 fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
     match ty {
@@ -49,12 +44,12 @@ pub(crate) fn infer(ty: &Type) -> Inferred {
     let name = last_segment(ty).map_or_else(|| "this type".to_owned(), |s| s.ident.to_string());
     let fits: &'static [FieldType] = match name.as_str() {
         "String" => TEXTUAL,
-        "i64" | "i32" => &[FieldType::Int],
-        "f64" | "f32" => &[FieldType::Float],
+        "i64" => &[FieldType::Int],
+        "f64" => &[FieldType::Float],
         "bool" => &[FieldType::Bool],
         "Uuid" => &[FieldType::Uuid],
-        "OffsetDateTime" | "DateTime" | "PrimitiveDateTime" => &[FieldType::Timestamp],
-        "Date" | "NaiveDate" => &[FieldType::Date],
+        "OffsetDateTime" => &[FieldType::Timestamp],
+        "Date" => &[FieldType::Date],
         _ => &[],
     };
     Inferred { name, fits, optional }
@@ -62,9 +57,9 @@ pub(crate) fn infer(ty: &Type) -> Inferred {
 
 /// The field's spec type: `kind` when given (and the Rust type can hold it), else what the
 /// Rust type implies.
-pub(crate) fn resolve(inferred: &Inferred, kind: Option<&(String, Span)>, ty_span: Span) -> syn::Result<FieldType> {
+pub(crate) fn resolve(inferred: &Inferred, kind: Option<&Spanned<String>>, ty_span: Span) -> syn::Result<FieldType> {
     match kind {
-        Some((k, span)) => {
+        Some(Spanned { value: k, span }) => {
             let Some(t) = FieldType::parse(k) else {
                 let hint = securegen_model::suggest::hint(k, &FieldType::spellings());
                 return Err(syn::Error::new(*span, format!("`{k}` is not a field type; {hint}")));
@@ -72,7 +67,19 @@ pub(crate) fn resolve(inferred: &Inferred, kind: Option<&(String, Span)>, ty_spa
             if inferred.fits.contains(&t) {
                 Ok(t)
             } else {
-                Err(syn::Error::new(ty_span, format!("a `{}` field cannot hold `kind = {k}`", inferred.name)))
+                let want = match t {
+                    FieldType::Uuid => "`securegen::types::Uuid`",
+                    FieldType::Timestamp => "`securegen::types::OffsetDateTime`",
+                    FieldType::Date => "`securegen::types::Date`",
+                    FieldType::Int => "`i64`",
+                    FieldType::Float => "`f64`",
+                    FieldType::Bool => "`bool`",
+                    _ => "`String`",
+                };
+                Err(syn::Error::new(
+                    ty_span,
+                    format!("a `{}` field cannot hold `kind = {k}`; declare it as {want}", inferred.name),
+                ))
             }
         }
         None => match inferred.fits.first() {
@@ -80,7 +87,7 @@ pub(crate) fn resolve(inferred: &Inferred, kind: Option<&(String, Span)>, ty_spa
             None => Err(syn::Error::new(
                 ty_span,
                 format!(
-                    "cannot tell the field type of `{}`; use String, i64, f64, bool, Uuid, OffsetDateTime or Date, with `kind = ...` for text, email, url, password, enum",
+                    "cannot tell the field type of `{}`; use String, i64, f64, bool, Uuid, OffsetDateTime or Date (from `securegen::types`), with `kind = ...` for text, email, url, password, enum",
                     inferred.name
                 ),
             )),
@@ -98,10 +105,13 @@ mod tests {
         let i = infer(&t);
         assert!(i.optional);
         assert_eq!(resolve(&i, None, Span::call_site()).ok(), Some(FieldType::String));
-        let email = ("email".to_owned(), Span::call_site());
+        let email = Spanned::new("email".to_owned(), Span::call_site());
         assert_eq!(resolve(&i, Some(&email), Span::call_site()).ok(), Some(FieldType::Email));
         let t: Type = syn::parse_quote!(i64);
         assert!(resolve(&infer(&t), Some(&email), Span::call_site()).is_err());
+        let uuid = Spanned::new("uuid".to_owned(), Span::call_site());
+        let t: Type = syn::parse_quote!(String);
+        assert!(resolve(&infer(&t), Some(&uuid), Span::call_site()).unwrap_err().to_string().contains("Uuid"));
         let t: Type = syn::parse_quote!(Vec<u8>);
         assert!(resolve(&infer(&t), None, Span::call_site()).is_err());
     }

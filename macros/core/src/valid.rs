@@ -5,7 +5,8 @@
 use proc_macro2::Span;
 use securegen_model::{KeyPath, Resource, Severity};
 
-use crate::attr::{Errors, Parsed};
+use crate::attr::Errors;
+use crate::document::Parsed;
 
 /// The span recorded for `path`, or for its nearest ancestor.
 fn span_of(parsed: &Parsed, path: &KeyPath) -> Span {

@@ -1,76 +1,98 @@
-//! The PostgreSQL backend: pool, binding and decoding.
+//! PostgreSQL through sqlx: a pool, native types (`uuid`, `timestamptz`, `date`), rows
+//! decoded straight into the resource's struct.
 
 use std::str::FromStr;
-use std::sync::Arc;
+use std::time::Duration;
 
-use serde_json::{Map, Value};
-use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Postgres, Row};
+use sqlx::postgres::{PgArguments, PgConnectOptions, PgPoolOptions};
+use sqlx::{Arguments as _, PgPool};
 
-use super::{BUSY_TIMEOUT, Bind, VERSION_COLUMN};
-use securegen_model::FieldType;
+use super::bind::Bind;
+use super::row::PgRowReader;
+use super::sql::Statement;
+use super::{DbError, decode_row};
+use crate::resource::{Resource, Row};
 
-type Query<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+/// How long a request waits for a pooled connection.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A pool; with `schema`, every connection works in that schema.
-pub(super) async fn connect(url: &str, schema: Option<&str>) -> Result<PgPool, sqlx::Error> {
-    let mut options = PgConnectOptions::from_str(url)?;
-    if let Some(s) = schema {
-        options = options.options([("search_path", s)]);
+/// A PostgreSQL pool.
+#[derive(Debug, Clone)]
+pub(crate) struct PgDb {
+    pub(crate) pool: PgPool,
+}
+
+impl PgDb {
+    /// Connects; with `schema`, every connection works in that schema (which must exist).
+    pub(crate) async fn connect(url: &str, schema: Option<&str>, max: u32) -> Result<Self, DbError> {
+        let mut options = PgConnectOptions::from_str(url).map_err(DbError::from_sqlx)?;
+        if let Some(s) = schema {
+            options = options.options([("search_path", s)]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(DbError::from_sqlx)?;
+        Ok(Self { pool })
     }
-    PgPoolOptions::new().max_connections(16).acquire_timeout(BUSY_TIMEOUT).connect_with(options).await
-}
 
-fn bind_all(mut q: Query<'_>, binds: Vec<Bind>) -> Query<'_> {
-    for b in binds {
-        q = match b {
-            Bind::Text(v) => q.bind(v),
-            Bind::Int(v) => q.bind(v),
-            Bind::Float(v) => q.bind(v),
-            Bind::Bool(v) => q.bind(v),
-        };
+    fn arguments(binds: Vec<Bind>) -> Result<PgArguments, DbError> {
+        let mut args = PgArguments::default();
+        for b in binds {
+            let added = match b {
+                Bind::Text(v) => args.add(v),
+                Bind::Int(v) => args.add(v),
+                Bind::Float(v) => args.add(v),
+                Bind::Bool(v) => args.add(v),
+                Bind::Uuid(v) => args.add(v),
+                Bind::Timestamp(v) => args.add(v),
+                Bind::Date(v) => args.add(v),
+            };
+            added.map_err(|e| DbError::Driver(e.to_string()))?;
+        }
+        Ok(args)
     }
-    q
-}
 
-fn decode(policy: &securegen_model::Resource, row: &PgRow) -> Result<Map<String, Value>, sqlx::Error> {
-    let mut m = Map::new();
-    for f in &policy.fields {
-        let name = f.name.as_str();
-        let v = match f.ty {
-            FieldType::Int => row.try_get::<Option<i64>, _>(name)?.map(Value::from),
-            FieldType::Float => row.try_get::<Option<f64>, _>(name)?.map(Value::from),
-            FieldType::Bool => row.try_get::<Option<bool>, _>(name)?.map(Value::from),
-            _ => row.try_get::<Option<String>, _>(name)?.map(Value::from),
-        };
-        m.insert(f.name.clone(), v.unwrap_or(Value::Null));
+    pub(crate) async fn fetch_all<R: Resource>(&self, stmt: Statement) -> Result<Vec<Row<R>>, DbError> {
+        let args = Self::arguments(stmt.binds)?;
+        let rows = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), args)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(DbError::from_sqlx)?;
+        rows.iter().map(|r| decode_row::<R, _>(&mut PgRowReader(r)).map_err(DbError::Decode)).collect()
     }
-    if policy.etag {
-        m.insert(VERSION_COLUMN.to_owned(), Value::from(row.try_get::<i64, _>(VERSION_COLUMN)?));
+
+    pub(crate) async fn fetch_one<R: Resource>(&self, stmt: Statement) -> Result<Option<Row<R>>, DbError> {
+        let args = Self::arguments(stmt.binds)?;
+        let row = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), args)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DbError::from_sqlx)?;
+        row.map(|r| decode_row::<R, _>(&mut PgRowReader(&r)).map_err(DbError::Decode)).transpose()
     }
-    Ok(m)
-}
 
-pub(super) async fn fetch_optional(
-    pool: &PgPool,
-    sql: Arc<str>,
-    binds: Vec<Bind>,
-    policy: &securegen_model::Resource,
-) -> Result<Option<Map<String, Value>>, sqlx::Error> {
-    let row = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_optional(pool).await?;
-    row.map(|r| decode(policy, &r)).transpose()
-}
+    pub(crate) async fn execute(&self, stmt: Statement) -> Result<u64, DbError> {
+        let args = Self::arguments(stmt.binds)?;
+        let done = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), args)
+            .execute(&self.pool)
+            .await
+            .map_err(DbError::from_sqlx)?;
+        Ok(done.rows_affected())
+    }
 
-pub(super) async fn fetch_all(
-    pool: &PgPool,
-    sql: Arc<str>,
-    binds: Vec<Bind>,
-    policy: &securegen_model::Resource,
-) -> Result<Vec<Map<String, Value>>, sqlx::Error> {
-    let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).fetch_all(pool).await?;
-    rows.iter().map(|r| decode(policy, r)).collect()
-}
+    /// Runs a script of statements in one transaction.
+    pub(crate) async fn batch(&self, script: String) -> Result<(), DbError> {
+        let mut tx = self.pool.begin().await.map_err(DbError::from_sqlx)?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(script)).execute(&mut *tx).await.map_err(DbError::from_sqlx)?;
+        tx.commit().await.map_err(DbError::from_sqlx)
+    }
 
-pub(super) async fn execute(pool: &PgPool, sql: Arc<str>, binds: Vec<Bind>) -> Result<u64, sqlx::Error> {
-    Ok(bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds).execute(pool).await?.rows_affected())
+    /// Rows of a read-only query, as text.
+    pub(crate) async fn rows_as_text(&self, sql: String) -> Result<Vec<Vec<String>>, DbError> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(DbError::from_sqlx)?;
+        Ok(rows.iter().map(|r| (0..r.len()).map(|i| r.try_get::<String, _>(i).unwrap_or_default()).collect()).collect())
+    }
 }

@@ -1,16 +1,27 @@
-//! The text of every statement, per dialect. Identifiers are table and field names from a
-//! validated spec (`^[a-z][a-z0-9_]*$`, double-quoted); values are always placeholders.
-//! Read and delete statements depend only on the policy and on which scope filters apply, so
-//! they are built once and shared (and the driver keeps one prepared statement per text).
+//! Statements and their bound values, built together: every method answers a [`Statement`]
+//! whose placeholders and binds were written side by side, with the caller's scope (owner,
+//! tenant) in the WHERE clause. Texts that depend only on the policy and the scope shape are
+//! built once per resource at registration; identifiers come from the validated model
+//! (`^[a-z][a-z0-9_]*$`, double-quoted), values are always placeholders.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::Arc;
 
+use securegen_model::sql::{Dialect, VERSION_COLUMN};
 use securegen_model::{Field, Resource as Policy};
 
-use crate::access::{Authorized, Resource};
-pub use securegen_model::sql::{Dialect, VERSION_COLUMN, create_table_sql};
+use super::bind::Bind;
+use crate::access::Authorized;
+use crate::resource::Resource;
+
+/// A statement text and the values bound to its placeholders, in order.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The text.
+    pub sql: Arc<str>,
+    /// The values.
+    pub binds: Vec<Bind>,
+}
 
 /// Numbers placeholders in order.
 struct Params {
@@ -32,148 +43,216 @@ impl Params {
     }
 }
 
-/// ` AND owner = ? AND tenant = ?` for the filters `auth` carries.
-fn scope<R: Resource>(policy: &Policy, auth: &Authorized<R>, p: &mut Params, sql: &mut String) {
-    if let (Some(field), Some(_)) = (&policy.owner, auth.owner_filter()) {
-        let _ = write!(sql, " AND \"{field}\" = {}", p.next());
-    }
-    if let (Some(t), Some(_)) = (&policy.tenant, auth.tenant_filter()) {
-        let _ = write!(sql, " AND \"{}\" = {}", t.field, p.next());
-    }
+/// Which scope filters a statement carries: `[none, owner, tenant, owner and tenant]`.
+fn shape_index(owner: bool, tenant: bool) -> usize {
+    usize::from(owner) | (usize::from(tenant) << 1)
 }
 
-/// A statement from the cache, built by `build` on first use.
-pub(super) fn cached<R: Resource>(
-    d: Dialect,
-    auth: &Authorized<R>,
-    kind: &'static str,
-    build: impl FnOnce(Dialect, &mut String),
-) -> Arc<str> {
-    type Key = (usize, Dialect, &'static str, bool, bool);
-    static CACHE: OnceLock<RwLock<HashMap<Key, Arc<str>>>> = OnceLock::new();
-    let policy = R::policy();
-    let key = (
-        std::ptr::from_ref(policy) as usize,
-        d,
-        kind,
-        policy.owner.is_some() && auth.owner_filter().is_some(),
-        policy.tenant.is_some() && auth.tenant_filter().is_some(),
-    );
-    let cache = CACHE.get_or_init(|| RwLock::new(HashMap::new()));
-    if let Some(sql) = cache.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
-        return Arc::clone(sql);
-    }
-    let mut sql = String::new();
-    build(d, &mut sql);
-    let sql: Arc<str> = Arc::from(sql);
-    cache.write().unwrap_or_else(PoisonError::into_inner).insert(key, Arc::clone(&sql));
-    sql
+/// The texts of one resource in one dialect.
+#[derive(Debug)]
+pub(crate) struct Statements {
+    dialect: Dialect,
+    table: String,
+    id: String,
+    owner: Option<String>,
+    tenant: Option<String>,
+    /// The tenant field holds uuids (PostgreSQL compares it with a uuid, not text).
+    tenant_uuid: bool,
+    etag: bool,
+    /// `"a", "b", …[, "_version"]`: the columns every read returns, in field order.
+    columns: String,
+    fetch: [Arc<str>; 4],
+    delete: [Arc<str>; 4],
+    page_first: [Arc<str>; 4],
+    page_after: [Arc<str>; 4],
+    insert: Arc<str>,
 }
 
-/// `SELECT … WHERE id = ? AND scope`.
-pub(super) fn fetch<R: Resource>(d: Dialect, policy: &Policy, auth: &Authorized<R>, sql: &mut String) {
-    let mut p = Params::new(d);
-    let _ = write!(sql, "SELECT * FROM \"{}\" WHERE \"{}\" = {}", policy.table, policy.id, p.next());
-    scope(policy, auth, &mut p, sql);
-}
-
-/// `SELECT … WHERE scope [AND id > ?] ORDER BY id LIMIT ?`.
-pub(super) fn page<R: Resource>(d: Dialect, policy: &Policy, auth: &Authorized<R>, after: bool, sql: &mut String) {
-    let mut p = Params::new(d);
-    let _ = write!(sql, "SELECT * FROM \"{}\" WHERE 1 = 1", policy.table);
-    scope(policy, auth, &mut p, sql);
-    if after {
-        let _ = write!(sql, " AND \"{}\" > {}", policy.id, p.next());
-    }
-    let _ = write!(sql, " ORDER BY \"{}\" LIMIT {}", policy.id, p.next());
-}
-
-/// `DELETE … WHERE id = ? AND scope`.
-pub(super) fn delete<R: Resource>(d: Dialect, policy: &Policy, auth: &Authorized<R>, sql: &mut String) {
-    let mut p = Params::new(d);
-    let _ = write!(sql, "DELETE FROM \"{}\" WHERE \"{}\" = {}", policy.table, policy.id, p.next());
-    scope(policy, auth, &mut p, sql);
-}
-
-/// `INSERT INTO … (fields) VALUES (…) RETURNING *`.
-pub(super) fn insert(d: Dialect, policy: &Policy, fields: &[&Field]) -> String {
-    let mut p = Params::new(d);
-    let cols: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
-    let vals: Vec<String> = fields.iter().map(|_| p.next()).collect();
-    format!("INSERT INTO \"{}\" ({}) VALUES ({}) RETURNING *", policy.table, cols.join(", "), vals.join(", "))
-}
-
-/// `UPDATE … SET fields [, version + 1] WHERE id = ? AND scope [AND version = ?] RETURNING *`.
-pub(super) fn update<R: Resource>(
-    d: Dialect,
-    policy: &Policy,
-    auth: &Authorized<R>,
-    fields: &[&Field],
-    versioned: bool,
-) -> String {
-    let mut p = Params::new(d);
-    let mut sets: Vec<String> = fields.iter().map(|f| format!("\"{}\" = {}", f.name, p.next())).collect();
-    if policy.etag {
-        sets.push(format!("\"{VERSION_COLUMN}\" = \"{VERSION_COLUMN}\" + 1"));
-    }
-    let mut sql = format!("UPDATE \"{}\" SET {} WHERE \"{}\" = {}", policy.table, sets.join(", "), policy.id, p.next());
-    scope(policy, auth, &mut p, &mut sql);
-    if versioned {
-        let _ = write!(sql, " AND \"{VERSION_COLUMN}\" = {}", p.next());
-    }
-    sql.push_str(" RETURNING *");
-    sql
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::LazyLock;
-
-    use securegen_model::{Action, Spec};
-
-    use super::*;
-    use crate::auth::Principal;
-
-    static SPEC: LazyLock<Spec> = LazyLock::new(|| {
-        securegen_model::check(include_str!("../../../examples/shop/securegen.yaml")).spec.expect("shop")
-    });
-
-    struct Order;
-    impl Resource for Order {
-        fn policy() -> &'static Policy {
-            SPEC.resource("order").expect("order")
+impl Statements {
+    pub(crate) fn new(policy: &Policy, dialect: Dialect) -> Self {
+        let mut columns: Vec<String> = policy.fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
+        if policy.etag {
+            columns.push(format!("\"{VERSION_COLUMN}\""));
         }
-    }
-
-    /// Every statement of `order`, for both dialects and both scope shapes: the text a
-    /// reviewer checks for the scope in the WHERE clause and placeholders for every value.
-    #[test]
-    fn statements_carry_the_scope_and_only_placeholders() {
-        let user = Principal::new("alice", vec!["user".into()], Default::default());
-        let admin = Principal::new("root", vec!["admin".into()], Default::default());
-        let policy = Order::policy();
-        let mut out = String::new();
-        for d in [Dialect::Sqlite, Dialect::Postgres] {
-            let _ = writeln!(out, "-- {d:?}\n{}", create_table_sql(policy, d));
-            for (who, p) in [("owner", &user), ("admin", &admin)] {
-                let read = crate::access::authorize::<Order>(Some(p), Action::Read).expect("read");
-                let mut s = String::new();
-                fetch(d, policy, &read, &mut s);
-                let _ = writeln!(out, "-- {who} read\n{s}");
-                let mut s = String::new();
-                page(d, policy, &read, true, &mut s);
-                let _ = writeln!(out, "-- {who} list\n{s}");
-                let upd = crate::access::authorize::<Order>(Some(p), Action::Update).expect("update");
-                let fields: Vec<&Field> =
-                    policy.fields.iter().filter(|f| f.name == "item" || f.name == "quantity").collect();
-                let _ = writeln!(out, "-- {who} update\n{}", update(d, policy, &upd, &fields, false));
+        let mut s = Self {
+            dialect,
+            table: policy.table.clone(),
+            id: policy.id.clone(),
+            owner: policy.owner.clone(),
+            tenant: policy.tenant.as_ref().map(|t| t.field.clone()),
+            tenant_uuid: policy
+                .tenant
+                .as_ref()
+                .and_then(|t| policy.field(&t.field))
+                .is_some_and(|f| f.ty == securegen_model::FieldType::Uuid),
+            etag: policy.etag,
+            columns: columns.join(", "),
+            fetch: Default::default(),
+            delete: Default::default(),
+            page_first: Default::default(),
+            page_after: Default::default(),
+            insert: Arc::from(""),
+        };
+        for owner in [false, true] {
+            for tenant in [false, true] {
+                let i = shape_index(owner, tenant);
+                s.fetch[i] = s.build_fetch(owner, tenant).into();
+                s.delete[i] = s.build_delete(owner, tenant).into();
+                s.page_first[i] = s.build_page(owner, tenant, false).into();
+                s.page_after[i] = s.build_page(owner, tenant, true).into();
             }
-            let fields: Vec<&Field> = policy.fields.iter().collect();
-            let _ = writeln!(out, "-- insert\n{}", insert(d, policy, &fields));
         }
-        assert!(out.contains("WHERE \"id\" = ? AND \"owner_id\" = ?"), "{out}");
-        assert!(out.contains("WHERE \"id\" = $1 AND \"owner_id\" = $2"), "{out}");
-        assert!(!out.contains("alice"), "values are never in the text");
-        insta::assert_snapshot!(out);
+        s.insert = s.build_insert(&policy.fields).into();
+        s
+    }
+
+    /// ` AND "owner" = ? AND "tenant" = ?` for the filters that apply.
+    fn scope_text(&self, owner: bool, tenant: bool, p: &mut Params, sql: &mut String) {
+        if let (true, Some(field)) = (owner, &self.owner) {
+            let _ = write!(sql, " AND \"{field}\" = {}", p.next());
+        }
+        if let (true, Some(field)) = (tenant, &self.tenant) {
+            let _ = write!(sql, " AND \"{field}\" = {}", p.next());
+        }
+    }
+
+    fn build_fetch(&self, owner: bool, tenant: bool) -> String {
+        let mut p = Params::new(self.dialect);
+        let mut sql = format!("SELECT {} FROM \"{}\" WHERE \"{}\" = {}", self.columns, self.table, self.id, p.next());
+        self.scope_text(owner, tenant, &mut p, &mut sql);
+        sql
+    }
+
+    fn build_delete(&self, owner: bool, tenant: bool) -> String {
+        let mut p = Params::new(self.dialect);
+        let mut sql = format!("DELETE FROM \"{}\" WHERE \"{}\" = {}", self.table, self.id, p.next());
+        self.scope_text(owner, tenant, &mut p, &mut sql);
+        sql
+    }
+
+    fn build_page(&self, owner: bool, tenant: bool, after: bool) -> String {
+        let mut p = Params::new(self.dialect);
+        let mut sql = format!("SELECT {} FROM \"{}\" WHERE TRUE", self.columns, self.table);
+        self.scope_text(owner, tenant, &mut p, &mut sql);
+        if after {
+            let _ = write!(sql, " AND \"{}\" > {}", self.id, p.next());
+        }
+        let _ = write!(sql, " ORDER BY \"{}\" LIMIT {}", self.id, p.next());
+        sql
+    }
+
+    fn build_insert(&self, fields: &[Field]) -> String {
+        let mut p = Params::new(self.dialect);
+        let cols: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
+        let vals: Vec<String> = fields.iter().map(|_| p.next()).collect();
+        format!(
+            "INSERT INTO \"{}\" ({}) VALUES ({}) RETURNING {}",
+            self.table,
+            cols.join(", "),
+            vals.join(", "),
+            self.columns
+        )
+    }
+
+    /// The scope values of `auth`, in the order [`Self::scope_text`] writes their filters.
+    fn scope_binds<R: Resource>(&self, auth: &Authorized<R>, binds: &mut Vec<Bind>) -> usize {
+        let owner = self.owner.as_ref().and(auth.owner_filter());
+        let tenant = self.tenant.as_ref().and(auth.tenant_filter());
+        if let Some(o) = owner {
+            binds.push(Bind::text(o));
+        }
+        if let Some(t) = tenant {
+            // `authorize` admits only a uuid tenant claim for a uuid tenant field.
+            binds.push(if self.tenant_uuid {
+                Bind::Uuid(securegen_model::values::parse_uuid(t))
+            } else {
+                Bind::text(t)
+            });
+        }
+        shape_index(owner.is_some(), tenant.is_some())
+    }
+
+    /// The row `id` in the caller's scope.
+    pub(crate) fn fetch<R: Resource>(&self, auth: &Authorized<R>, id: uuid::Uuid) -> Statement {
+        let mut binds = vec![Bind::Uuid(Some(id))];
+        let shape = self.scope_binds(auth, &mut binds);
+        Statement { sql: Arc::clone(&self.fetch[shape]), binds }
+    }
+
+    /// Deletes the row `id` in the caller's scope.
+    pub(crate) fn delete<R: Resource>(&self, auth: &Authorized<R>, id: uuid::Uuid) -> Statement {
+        let mut binds = vec![Bind::Uuid(Some(id))];
+        let shape = self.scope_binds(auth, &mut binds);
+        Statement { sql: Arc::clone(&self.delete[shape]), binds }
+    }
+
+    /// Up to `limit` rows of the caller's scope after `after`, in id order.
+    pub(crate) fn page<R: Resource>(&self, auth: &Authorized<R>, after: Option<uuid::Uuid>, limit: u32) -> Statement {
+        let mut binds = Vec::with_capacity(4);
+        let shape = self.scope_binds(auth, &mut binds);
+        let sql = match after {
+            Some(a) => {
+                binds.push(Bind::Uuid(Some(a)));
+                &self.page_after[shape]
+            }
+            None => &self.page_first[shape],
+        };
+        binds.push(Bind::Int(Some(i64::from(limit))));
+        Statement { sql: Arc::clone(sql), binds }
+    }
+
+    /// Inserts one row; `values` are the binds of every field, in field order.
+    pub(crate) fn insert(&self, values: Vec<Bind>) -> Statement {
+        Statement { sql: Arc::clone(&self.insert), binds: values }
+    }
+
+    /// Sets `changes` (field, value) on the row `id` in the caller's scope, bumping the
+    /// version and requiring `version` when given.
+    pub(crate) fn update<R: Resource>(
+        &self,
+        auth: &Authorized<R>,
+        id: uuid::Uuid,
+        changes: Vec<(&Field, Bind)>,
+        version: Option<i64>,
+    ) -> Statement {
+        let mut p = Params::new(self.dialect);
+        let mut binds = Vec::with_capacity(changes.len() + 4);
+        let mut sets: Vec<String> = Vec::with_capacity(changes.len() + 1);
+        for (f, b) in changes {
+            sets.push(format!("\"{}\" = {}", f.name, p.next()));
+            binds.push(b);
+        }
+        if self.etag {
+            sets.push(format!("\"{VERSION_COLUMN}\" = \"{VERSION_COLUMN}\" + 1"));
+        }
+        if sets.is_empty() {
+            // Nothing to set: touch the id so the statement still returns the row in scope.
+            sets.push(format!("\"{0}\" = \"{0}\"", self.id));
+        }
+        let mut sql = format!("UPDATE \"{}\" SET {} WHERE \"{}\" = {}", self.table, sets.join(", "), self.id, p.next());
+        binds.push(Bind::Uuid(Some(id)));
+        let owner = self.owner.as_ref().and(auth.owner_filter()).is_some();
+        let tenant = self.tenant.as_ref().and(auth.tenant_filter()).is_some();
+        self.scope_text(owner, tenant, &mut p, &mut sql);
+        self.scope_binds(auth, &mut binds);
+        if let Some(v) = version {
+            let _ = write!(sql, " AND \"{VERSION_COLUMN}\" = {}", p.next());
+            binds.push(Bind::Int(Some(v)));
+        }
+        let _ = write!(sql, " RETURNING {}", self.columns);
+        Statement { sql: sql.into(), binds }
+    }
+
+    /// Every text, for snapshots and query-plan tests.
+    pub(crate) fn texts(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        for i in 0..4 {
+            out.push(("fetch", &*self.fetch[i]));
+            out.push(("page", &*self.page_first[i]));
+            out.push(("page after", &*self.page_after[i]));
+            out.push(("delete", &*self.delete[i]));
+        }
+        out.push(("insert", &*self.insert));
+        out
     }
 }

@@ -26,12 +26,12 @@
     audit = writes
 )]
 pub struct Announcement {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(write(create, update), len(1..=140))]
-    pub headline: String,
+    pub headline: ::std::string::String,
     #[field(kind = text, write(create, update), len(..=4000))]
-    pub body: String,
-    #[field(kind = timestamp, server = now)]
-    pub created_at: String,
+    pub body: ::std::string::String,
+    #[field(server = now)]
+    pub created_at: ::securegen::types::OffsetDateTime,
 }

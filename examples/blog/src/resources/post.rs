@@ -29,16 +29,16 @@
     etag
 )]
 pub struct Post {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(server = tenant, len(..=1024))]
-    pub org_id: String,
+    pub org_id: ::std::string::String,
     #[field(server = subject, len(..=1024))]
-    pub author_id: String,
+    pub author_id: ::std::string::String,
     #[field(write(create, update), len(1..=200))]
-    pub title: String,
+    pub title: ::std::string::String,
     #[field(kind = text, write(create, update), len(..=10000))]
-    pub body: String,
+    pub body: ::std::string::String,
     #[field(
         kind = enum,
         write(update),
@@ -46,9 +46,9 @@ pub struct Post {
         values(draft, published),
         default = "draft"
     )]
-    pub status: String,
+    pub status: ::std::string::String,
     #[field(write(update), write_roles = [editor], redact, len(..=1024))]
-    pub editor_note: ::std::option::Option<String>,
-    #[field(kind = timestamp, server = now)]
-    pub created_at: String,
+    pub editor_note: ::std::option::Option<::std::string::String>,
+    #[field(server = now)]
+    pub created_at: ::securegen::types::OffsetDateTime,
 }

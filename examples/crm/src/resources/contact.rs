@@ -28,18 +28,18 @@
     audit = writes
 )]
 pub struct Contact {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(server = tenant, len(..=512))]
-    pub company_id: String,
+    pub company_id: ::std::string::String,
     #[field(server = subject, len(..=512))]
-    pub rep_id: String,
+    pub rep_id: ::std::string::String,
     #[field(write(create, update), len(1..=120))]
-    pub name: String,
+    pub name: ::std::string::String,
     #[field(kind = email, write(create, update), len(..=254))]
-    pub email: String,
+    pub email: ::std::string::String,
     #[field(kind = url, write(create, update), len(..=512))]
-    pub website: ::std::option::Option<String>,
+    pub website: ::std::option::Option<::std::string::String>,
     #[field(write(create, update), range(0..=100), default = 50)]
     pub score: i64,
     #[field(
@@ -49,7 +49,7 @@ pub struct Contact {
         values(lead, customer, churned),
         default = "lead"
     )]
-    pub tier: String,
-    #[field(kind = timestamp, server = now)]
-    pub created_at: String,
+    pub tier: ::std::string::String,
+    #[field(server = now)]
+    pub created_at: ::securegen::types::OffsetDateTime,
 }

@@ -27,16 +27,16 @@
     audit = writes
 )]
 pub struct Deal {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(server = tenant, len(..=512))]
-    pub company_id: String,
+    pub company_id: ::std::string::String,
     #[field(write(create, update), len(1..=200))]
-    pub title: String,
+    pub title: ::std::string::String,
     #[field(write(create, update), read_roles = [manager], range(0..=1000000000))]
     pub amount_cents: i64,
     #[field(write(update), write_roles = [manager], default = false)]
     pub won: bool,
-    #[field(kind = date, write(create, update))]
-    pub close_on: ::std::option::Option<String>,
+    #[field(write(create, update))]
+    pub close_on: ::std::option::Option<::securegen::types::Date>,
 }

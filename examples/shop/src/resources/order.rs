@@ -27,12 +27,12 @@
     audit = writes
 )]
 pub struct Order {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(server = subject, len(..=1024))]
-    pub owner_id: String,
+    pub owner_id: ::std::string::String,
     #[field(write(create, update), len(1..=100))]
-    pub item: String,
+    pub item: ::std::string::String,
     #[field(write(create, update), range(1..=1000))]
     pub quantity: i64,
     #[field(
@@ -42,16 +42,16 @@ pub struct Order {
         values(pending, shipped),
         default = "pending"
     )]
-    pub status: String,
+    pub status: ::std::string::String,
     #[field(write(update), write_roles = [admin], redact, len(..=1024))]
-    pub internal_note: ::std::option::Option<String>,
+    pub internal_note: ::std::option::Option<::std::string::String>,
     #[field(
         write(create),
         read_roles = [owner, admin],
         len(..=1024),
         pattern = "^[0-9]{4}$"
     )]
-    pub card_last4: ::std::option::Option<String>,
-    #[field(kind = timestamp, server = now)]
-    pub created_at: String,
+    pub card_last4: ::std::option::Option<::std::string::String>,
+    #[field(server = now)]
+    pub created_at: ::securegen::types::OffsetDateTime,
 }

@@ -26,14 +26,14 @@
     audit = writes
 )]
 pub struct Product {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(write(create, update), len(1..=80))]
-    pub name: String,
+    pub name: ::std::string::String,
     #[field(write(create, update), range(0..=100000000))]
     pub price_cents: i64,
     #[field(write(create, update), read_roles = [admin], range(0..=100000000))]
     pub cost_cents: i64,
     #[field(write(create), redact, len(..=1024))]
-    pub supplier_api_key: ::std::option::Option<String>,
+    pub supplier_api_key: ::std::option::Option<::std::string::String>,
 }

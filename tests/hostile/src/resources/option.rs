@@ -21,10 +21,10 @@
     description = "Option<T> ::std::option::Option \"None\""
 )]
 pub struct Option {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(write(create), len(1..=80))]
-    pub some: String,
+    pub some: ::std::string::String,
     #[field(write(create), default = false)]
     pub none: bool,
     #[field(
@@ -34,8 +34,8 @@ pub struct Option {
         )
     )]
     pub result: ::std::option::Option<f64>,
-    #[field(kind = date, write(create))]
-    pub default: ::std::option::Option<String>,
-    #[field(kind = timestamp, write(create), read_roles = [admin])]
-    pub r#box: ::std::option::Option<String>,
+    #[field(write(create))]
+    pub default: ::std::option::Option<::securegen::types::Date>,
+    #[field(write(create), read_roles = [admin])]
+    pub r#box: ::std::option::Option<::securegen::types::OffsetDateTime>,
 }

@@ -28,10 +28,10 @@
     description = "The \"type\" resource */ #[doc = \"x\"] \\\\\" r##\" \n\r\n[[bin]]"
 )]
 pub struct Type {
-    #[field(id, kind = uuid)]
-    pub id: String,
+    #[field(id)]
+    pub id: ::securegen::types::Uuid,
     #[field(server = subject, len(..=1024))]
-    pub owner_id: String,
+    pub owner_id: ::std::string::String,
     #[field(
         kind = text,
         write(create, update),
@@ -39,7 +39,7 @@ pub struct Type {
         default = "\"#### */ {{ }} ]] \\",
         description = "\"/*\" fn's text\nsecond line"
     )]
-    pub r#fn: String,
+    pub r#fn: ::std::string::String,
     #[field(write(create), range(-9223372036854775808..=9223372036854775807))]
     pub r#match: ::std::option::Option<i64>,
     #[field(
@@ -48,7 +48,7 @@ pub struct Type {
         pattern = "^[a-z\"#]*$",
         description = "`async` \"####\""
     )]
-    pub r#async: ::std::option::Option<String>,
+    pub r#async: ::std::option::Option<::std::string::String>,
     #[field(
         kind = enum,
         write(update),
@@ -56,5 +56,5 @@ pub struct Type {
         values(ref, mut, dyn),
         default = "ref"
     )]
-    pub r#where: String,
+    pub r#where: ::std::string::String,
 }

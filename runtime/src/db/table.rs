@@ -1,0 +1,141 @@
+//! A resource's rows, reached only with an [`Authorized`] of that resource: every method puts
+//! the caller's scope in its statement, fills server values itself, and refuses to write what
+//! no client may (the id, the owner, the tenant, server fields, the version), whatever a hook
+//! put in the changes.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use securegen_model::{Action, Field, FieldType, ServerValue};
+use serde_json::{Map, Value};
+
+use super::Db;
+use super::bind::Bind;
+use super::sql::Statements;
+use crate::access::{Authorized, escape_pointer};
+use crate::error::{ApiError, FieldError};
+use crate::resource::{Resource, Row};
+
+/// The rows of `R` in one database.
+pub struct Table<R> {
+    db: Db,
+    statements: Arc<Statements>,
+    _resource: PhantomData<fn() -> R>,
+}
+
+impl<R> Clone for Table<R> {
+    fn clone(&self) -> Self {
+        Self { db: self.db.clone(), statements: Arc::clone(&self.statements), _resource: PhantomData }
+    }
+}
+
+impl<R> std::fmt::Debug for Table<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Table").field("statements", &self.statements).finish_non_exhaustive()
+    }
+}
+
+/// The bind of `v` for `f`, or a 422 naming the field.
+fn bind(f: &Field, v: &Value) -> Result<Bind, ApiError> {
+    Bind::of(f, v).ok_or_else(|| ApiError::Unprocessable {
+        errors: vec![FieldError::new(format!("/{}", escape_pointer(&f.name)), format!("must be a valid {}", f.ty))],
+    })
+}
+
+impl<R: Resource> Table<R> {
+    /// The table of `R` in `db` (statements built once, here).
+    pub fn new(db: Db) -> Self {
+        let statements = Arc::new(Statements::new(R::policy(), db.dialect()));
+        Self { db, statements, _resource: PhantomData }
+    }
+
+    /// Every statement text, for snapshots and query-plan tests.
+    pub fn statement_texts(&self) -> Vec<(&'static str, String)> {
+        self.statements.texts().into_iter().map(|(k, s)| (k, s.to_owned())).collect()
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The row `id`, if it is in the caller's scope.
+    pub async fn fetch(&self, auth: &Authorized<R>, id: uuid::Uuid) -> Result<Option<Row<R>>, ApiError> {
+        Ok(self.db.read_one(self.statements.fetch(auth, id)).await?)
+    }
+
+    /// Up to `limit` rows of the caller's scope after the id `after`, in id order (keyset
+    /// pagination: ids are time-ordered UUIDv7).
+    pub async fn page(
+        &self,
+        auth: &Authorized<R>,
+        after: Option<uuid::Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Row<R>>, ApiError> {
+        Ok(self.db.read_all(self.statements.page(auth, after, limit)).await?)
+    }
+
+    /// Inserts a validated body, the server filling the id, the subject, the tenant and the
+    /// time, and defaults filling what the body leaves out. Returns the stored row.
+    pub async fn insert(&self, auth: &Authorized<R>, body: &Map<String, Value>) -> Result<Row<R>, ApiError> {
+        debug_assert_eq!(auth.action(), Action::Create);
+        let now = time::OffsetDateTime::now_utc();
+        let mut binds = Vec::with_capacity(R::policy().fields.len());
+        for f in &R::policy().fields {
+            let server = if f.primary { Some(ServerValue::Uuid) } else { f.server };
+            let b = match server {
+                Some(ServerValue::Uuid) => Bind::Uuid(Some(uuid::Uuid::now_v7())),
+                Some(ServerValue::Subject) => Bind::Text(auth.subject().map(str::to_owned)),
+                Some(ServerValue::Tenant) if f.ty == FieldType::Uuid => {
+                    Bind::Uuid(auth.tenant_filter().and_then(securegen_model::values::parse_uuid))
+                }
+                Some(ServerValue::Tenant) => Bind::Text(auth.tenant_filter().map(str::to_owned)),
+                Some(ServerValue::Now) if f.ty == FieldType::Date => Bind::Date(Some(now.date())),
+                Some(ServerValue::Now) => Bind::Timestamp(Some(now)),
+                None => match (body.get(&f.name), &f.default) {
+                    (Some(v), _) => bind(f, v)?,
+                    (None, Some(d)) => bind(f, &crate::rules::literal(d))?,
+                    (None, None) => Bind::null(f.ty),
+                },
+            };
+            binds.push(b);
+        }
+        self.db.write_one(self.statements.insert(binds)).await?.ok_or_else(|| {
+            tracing::error!(resource = %R::policy().name, "an insert returned no row");
+            ApiError::Internal
+        })
+    }
+
+    /// Applies `changes` to the row `id` in the caller's scope (requiring `version` when
+    /// given); `None` when no such row (or another version). A key that no client may write
+    /// in an update — the id, the owner, the tenant, a server field — is refused as a server
+    /// error whoever put it there: validation refused it from clients, so a hook did.
+    pub async fn update(
+        &self,
+        auth: &Authorized<R>,
+        id: uuid::Uuid,
+        changes: &Map<String, Value>,
+        version: Option<i64>,
+    ) -> Result<Option<Row<R>>, ApiError> {
+        debug_assert_eq!(auth.action(), Action::Update);
+        let policy = R::policy();
+        let mut sets = Vec::with_capacity(changes.len());
+        for (key, v) in changes {
+            match policy.field(key) {
+                Some(f) if f.is_writable_in(Action::Update) && !f.primary && f.server.is_none() => {
+                    sets.push((f, bind(f, v)?))
+                }
+                _ => {
+                    tracing::error!(resource = %policy.name, field = %crate::audit::clean(key), "refused to write a field no update may change (set by a hook?)");
+                    return Err(ApiError::Internal);
+                }
+            }
+        }
+        Ok(self.db.write_one(self.statements.update(auth, id, sets, version)).await?)
+    }
+
+    /// Deletes the row `id` if it is in the caller's scope; whether it was.
+    pub async fn delete(&self, auth: &Authorized<R>, id: uuid::Uuid) -> Result<bool, ApiError> {
+        Ok(self.db.write_count(self.statements.delete(auth, id)).await? > 0)
+    }
+}

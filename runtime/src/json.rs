@@ -1,0 +1,140 @@
+//! Writing JSON views straight from typed rows: no `serde_json::Value` per row. Strings are
+//! escaped by `serde_json`; member names are written by generated code as literals that the
+//! generator escaped once.
+
+use time::format_description::well_known::Rfc3339;
+
+/// A value that can be written as JSON.
+pub trait JsonValue {
+    /// Appends the JSON text of `self` to `out`.
+    fn write_json(&self, out: &mut Vec<u8>);
+}
+
+impl JsonValue for str {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        // Writing a `&str` into a `Vec` cannot fail.
+        let _ = serde_json::to_writer(&mut *out, self);
+    }
+}
+
+impl JsonValue for String {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        self.as_str().write_json(out);
+    }
+}
+
+impl JsonValue for i64 {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(&mut *out, self);
+    }
+}
+
+impl JsonValue for f64 {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        // Stored floats are finite (validated on write); a non-finite one is `null`.
+        if self.is_finite() {
+            let _ = serde_json::to_writer(&mut *out, self);
+        } else {
+            out.extend_from_slice(b"null");
+        }
+    }
+}
+
+impl JsonValue for bool {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(if *self { b"true" } else { b"false" });
+    }
+}
+
+impl JsonValue for uuid::Uuid {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        out.push(b'"');
+        out.extend_from_slice(self.hyphenated().encode_lower(&mut buf).as_bytes());
+        out.push(b'"');
+    }
+}
+
+impl JsonValue for time::OffsetDateTime {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'"');
+        // RFC 3339 output has no characters that need escaping.
+        let _ = self.format_into(out, &Rfc3339);
+        out.push(b'"');
+    }
+}
+
+impl JsonValue for time::Date {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'"');
+        out.extend_from_slice(securegen_model::values::format_date(*self).as_bytes());
+        out.push(b'"');
+    }
+}
+
+impl<T: JsonValue> JsonValue for Option<T> {
+    fn write_json(&self, out: &mut Vec<u8>) {
+        match self {
+            Some(v) => v.write_json(out),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+}
+
+/// The members of one JSON object being written.
+#[derive(Debug)]
+pub struct JsonObject<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> JsonObject<'a> {
+    /// Opens an object in `out`.
+    pub fn open(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Self { out, first: true }
+    }
+
+    /// Writes one member. `key` is the member name already written as JSON with its colon
+    /// (`"\"item\":"`): generated code passes literals that the generator escaped.
+    #[inline]
+    pub fn member<V: JsonValue + ?Sized>(&mut self, key: &'static str, value: &V) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.extend_from_slice(key.as_bytes());
+        value.write_json(self.out);
+    }
+
+    /// Closes the object.
+    pub fn close(self) {
+        self.out.push(b'}');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_json() {
+        let mut out = Vec::new();
+        let mut o = JsonObject::open(&mut out);
+        o.member("\"a\":", "x\"\n\u{2028}");
+        o.member("\"b\":", &Some(1.5f64));
+        o.member("\"c\":", &None::<i64>);
+        o.member("\"d\":", &uuid::Uuid::nil());
+        o.member("\"e\":", &time::macros::datetime!(2026-01-02 03:04:05.5 UTC));
+        o.member("\"f\":", &time::macros::date!(2026 - 01 - 02));
+        o.member("\"g\":", &f64::NAN);
+        o.close();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["a"], "x\"\n\u{2028}");
+        assert_eq!(v["b"], 1.5);
+        assert!(v["c"].is_null() && v["g"].is_null());
+        assert_eq!(v["d"], "00000000-0000-0000-0000-000000000000");
+        assert_eq!(v["e"], "2026-01-02T03:04:05.5Z");
+        assert_eq!(v["f"], "2026-01-02");
+    }
+}

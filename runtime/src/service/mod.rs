@@ -1,0 +1,325 @@
+//! A service: its settings, and each resource registered once. Everything the runtime
+//! enforces for a resource — its routes, its rate limiter, its statements, its rules, its
+//! audit lines, its cursors, its part of the OpenAPI document — comes from that registration
+//! and the resource's policy; the handlers get it as typed state, so a resource cannot be
+//! routed without a limiter or an authenticator.
+//!
+//! In an app of annotated structs (`securegen::secure_resource`):
+//!
+//! ```ignore
+//! let settings = Settings::new("shop", Jwt::hs256("SHOP_JWT_SECRET").issuer("shop").audience("shop-api"));
+//! let db = Db::connect("sqlite://shop.db").await?;
+//! let service = Service::builder(settings)
+//!     .resource::<Order>(NoHooks)
+//!     .resource::<Product>(NoHooks)
+//!     .build(&Environment::process(), db)?;
+//! let app: axum::Router = service.router();
+//! ```
+
+mod env;
+mod run;
+
+use std::any::TypeId;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::response::IntoResponse;
+use securegen_model::{Backend, FieldType, Settings};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+pub use env::Environment;
+pub use run::{Migrations, run};
+
+use crate::auth::{Authenticator, ConfigError, Verifier};
+use crate::crud::{Registered, Shared, lifecycle, routes};
+use crate::db::{Db, DbError, Table};
+use crate::error::problem_for_status;
+use crate::harden::{Harden, REQUEST_ID};
+use crate::hooks::{Hooks, NoHooks};
+use crate::limits::ResourceLimiter;
+use crate::resource::Resource;
+use crate::rules::Rules;
+use crate::serve::ServeOptions;
+
+/// Why a service did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A variable holds an unusable value.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The database could not be opened or migrated.
+    #[error("DATABASE_URL: {0}")]
+    Database(#[from] DbError),
+    /// The address could not be bound.
+    #[error("BIND_ADDR: cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The resources registered do not make one service.
+    #[error("{0}")]
+    Registration(String),
+}
+
+type Mount = Box<dyn FnOnce(&Arc<Shared>, &Db) -> Result<Router, StartError> + Send>;
+
+/// One resource, registered.
+struct Registration {
+    policy: &'static securegen_model::Resource,
+    mount: Mount,
+}
+
+/// Routes of the service's own, given the authenticator their `Principal` arguments need.
+type OwnRoutes = Box<dyn FnOnce(Authenticator) -> Router + Send>;
+
+/// A service being assembled: settings and resources, nothing started yet.
+pub struct ServiceBuilder {
+    settings: Settings,
+    registrations: Vec<Registration>,
+    migrations: Option<Migrations>,
+    own: Vec<OwnRoutes>,
+}
+
+impl std::fmt::Debug for ServiceBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.registrations.iter().map(|r| r.policy.name.as_str()).collect();
+        f.debug_struct("ServiceBuilder")
+            .field("service", &self.settings.service.name)
+            .field("resources", &names)
+            .finish()
+    }
+}
+
+/// A service, assembled and configured: its router serves every registered resource.
+#[derive(Debug)]
+pub struct Service {
+    router: Router,
+    authenticator: Authenticator,
+    db: Db,
+    settings: Settings,
+    serve_options: ServeOptions,
+    migrations: Option<Migrations>,
+    policies: Vec<&'static securegen_model::Resource>,
+}
+
+impl Service {
+    /// Starts assembling a service with `settings`.
+    pub fn builder(settings: Settings) -> ServiceBuilder {
+        ServiceBuilder { settings, registrations: Vec::new(), migrations: None, own: Vec::new() }
+    }
+
+    /// The application: every resource, `/healthz` and the OpenAPI document, inside the
+    /// hardening layer.
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
+    /// The authenticator, for a service's own handlers (`Principal` arguments reach it
+    /// through `FromRef` on their state).
+    pub fn authenticator(&self) -> Authenticator {
+        self.authenticator.clone()
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The registered resources' policies.
+    pub fn policies(&self) -> &[&'static securegen_model::Resource] {
+        &self.policies
+    }
+
+    /// Connection limits from the environment.
+    pub fn serve_options(&self) -> &ServeOptions {
+        &self.serve_options
+    }
+
+    /// Applies the migrations given to the builder (creating missing tables).
+    pub async fn migrate(&self) -> Result<(), StartError> {
+        if let Some(m) = &self.migrations {
+            let script = match self.db.dialect() {
+                crate::db::Dialect::Sqlite => m.sqlite,
+                crate::db::Dialect::Postgres => m.postgres,
+            };
+            self.db.batch(script).await?;
+        }
+        Ok(())
+    }
+}
+
+impl ServiceBuilder {
+    /// Registers `R` with `hooks` around its actions (`NoHooks` for none).
+    #[must_use]
+    pub fn resource<R: Resource>(mut self, hooks: impl Hooks<R>) -> Self {
+        fn type_of<T: 'static>(_: &T) -> TypeId {
+            TypeId::of::<T>()
+        }
+        let hooks_active = type_of(&hooks) != TypeId::of::<NoHooks>();
+        let mount: Mount = Box::new(move |shared: &Arc<Shared>, db: &Db| {
+            let policy = R::policy();
+            let rules = Rules::new(policy).map_err(StartError::Registration)?;
+            let state = Arc::new(Registered::<R> {
+                shared: Arc::clone(shared),
+                table: Table::new(db.clone()),
+                limiter: ResourceLimiter::new(policy.limits.rate),
+                rules,
+                hooks: Box::new(hooks),
+                hooks_active,
+                lifecycle: lifecycle(policy),
+            });
+            Ok(routes(state))
+        });
+        self.registrations.push(Registration { policy: R::policy(), mount });
+        self
+    }
+
+    /// Routes of the service's own, served inside the same hardening (request ids, security
+    /// headers, problem documents, timeouts, CORS). They get the [`Authenticator`], so their
+    /// handlers can take `Principal` or `MaybePrincipal` arguments:
+    /// `.routes(|auth| Router::new().route("/me", get(me)).with_state(auth))`.
+    #[must_use]
+    pub fn routes(mut self, routes: impl FnOnce(Authenticator) -> Router + Send + 'static) -> Self {
+        self.own.push(Box::new(routes));
+        self
+    }
+
+    /// The migration scripts applied by [`Service::migrate`].
+    #[must_use]
+    pub fn migrations(mut self, migrations: Migrations) -> Self {
+        self.migrations = Some(migrations);
+        self
+    }
+
+    /// The settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The registered resources' policies, in registration order.
+    pub fn policies(&self) -> Vec<&'static securegen_model::Resource> {
+        self.registrations.iter().map(|r| r.policy).collect()
+    }
+
+    /// Checks that the registrations make one service: each resource once, each under the
+    /// service's base path, each field type one the runtime serves.
+    fn check(&self) -> Result<(), StartError> {
+        let base = format!("{}/", self.settings.service.base_path);
+        let mut seen: Vec<&str> = Vec::new();
+        if self.registrations.is_empty() {
+            return Err(StartError::Registration("no resource is registered".to_owned()));
+        }
+        for r in &self.registrations {
+            let p = r.policy;
+            if seen.contains(&p.path.as_str()) {
+                return Err(StartError::Registration(format!("`{}` ({}) is registered twice", p.name, p.path)));
+            }
+            seen.push(&p.path);
+            if !p.path.starts_with(&base) {
+                return Err(StartError::Registration(format!(
+                    "`{}` lives at {} but the service serves {}: give the struct `api_version = \"{}\"`",
+                    p.name, p.path, self.settings.service.base_path, self.settings.service.api_version
+                )));
+            }
+            if let Some(f) = p.fields.iter().find(|f| f.ty == FieldType::Password) {
+                return Err(StartError::Registration(format!(
+                    "`{}.{}`: `type: password` fields are served by the accounts module, which this service does not enable",
+                    p.name, f.name
+                )));
+            }
+        }
+        if self.settings.limits.backend == Backend::Redis {
+            // Failing closed: a service that asked for a shared limit must not silently get
+            // one limit per instance.
+            return Err(StartError::Config(ConfigError::Invalid {
+                name: "defaults.limits.backend".to_owned(),
+                reason: "the redis rate-limit backend is not enabled in this build; use `memory`".to_owned(),
+            }));
+        }
+        Ok(())
+    }
+
+    /// Assembles the service: the verifier from the key the settings name (read through
+    /// `env`), the limits of connections, and every resource's routes on `db`.
+    pub fn build(self, env: &Environment, db: Db) -> Result<Service, StartError> {
+        self.check()?;
+        let settings = self.settings;
+        let policies: Vec<&'static securegen_model::Resource> = self.registrations.iter().map(|r| r.policy).collect();
+        let tenant_claims: Vec<&str> =
+            policies.iter().filter_map(|r| r.tenant.as_ref()).map(|t| t.claim.as_str()).collect();
+        let verifier = Verifier::from_lookup(&settings.auth.jwt, &tenant_claims, |k| env.get(k))?;
+        let proxies = env.trusted_proxies()?;
+        let authenticator = Authenticator::new(verifier, proxies.clone());
+        let shared = Arc::new(Shared { auth: authenticator.clone(), cursors: env.cursors()? });
+        let mut router = Router::new();
+        for r in self.registrations {
+            router = router.merge((r.mount)(&shared, &db)?);
+        }
+        for own in self.own {
+            router = router.merge(own(authenticator.clone()));
+        }
+        let document = securegen_model::openapi::document(&settings, &policies);
+        let openapi = serde_json::to_vec(&document).map_err(|e| StartError::Registration(e.to_string()))?;
+        let openapi = axum::body::Bytes::from(openapi);
+        router = router
+            .route("/healthz", axum::routing::get(|| async { "ok" }))
+            .route(
+                &format!("{}/openapi.json", settings.service.base_path),
+                axum::routing::get(move || async move {
+                    let mut r = openapi.into_response();
+                    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                    r
+                }),
+            )
+            .fallback(|| async { problem_for_status(StatusCode::NOT_FOUND, None) });
+        if !settings.cors_origins.is_empty() {
+            let origins: Vec<HeaderValue> =
+                settings.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+            router = router.layer(
+                CorsLayer::new()
+                    .allow_origin(AllowOrigin::list(origins))
+                    .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::DELETE])
+                    .allow_headers([axum::http::header::AUTHORIZATION, CONTENT_TYPE, axum::http::header::IF_MATCH])
+                    .expose_headers([axum::http::header::LOCATION, axum::http::header::ETAG, REQUEST_ID])
+                    .max_age(Duration::from_secs(600)),
+            );
+        }
+        let timeout = env
+            .parsed("REQUEST_TIMEOUT_SECS", 30, "a number of seconds", |v| v.parse::<u64>().ok().filter(|s| *s > 0))?;
+        router = router.layer(Harden::new(Duration::from_secs(timeout), false));
+        let defaults = ServeOptions::default();
+        let serve_options = ServeOptions {
+            max_connections: env.parsed(
+                "MAX_CONNECTIONS",
+                defaults.max_connections,
+                "a number of connections",
+                |v| v.parse().ok().filter(|n| *n > 0),
+            )?,
+            max_connections_per_ip: env.parsed(
+                "MAX_CONNECTIONS_PER_IP",
+                defaults.max_connections_per_ip,
+                "a number of connections",
+                |v| v.parse().ok().filter(|n| *n > 0),
+            )?,
+            header_read_timeout: Duration::from_secs(env.parsed(
+                "HEADER_TIMEOUT_SECS",
+                10,
+                "a number of seconds",
+                |v| v.parse::<u64>().ok().filter(|s| *s > 0),
+            )?),
+            trusted_proxies: proxies,
+            ..defaults
+        };
+        Ok(Service { router, authenticator, db, settings, serve_options, migrations: self.migrations, policies })
+    }
+}

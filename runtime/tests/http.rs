@@ -1,8 +1,0 @@
-//! The runtime's rules, exercised from outside: real HTTP on 127.0.0.1 against a service made
-//! of the runtime and a real SQLite file. BOLA, BFLA, mass assignment, redaction, read_roles,
-//! validation, body limits, pagination, tenancy, ETags, error shape and hardening headers.
-//! (The same cases run against PostgreSQL in `postgres.rs`.)
-
-mod common;
-
-http_cases!(Some(common::start().await); create_read_list_update_delete_follow_the_contract, another_users_row_is_indistinguishable_from_a_missing_one, roles_that_lack_an_action_get_403_and_no_token_gets_401, bodies_with_fields_the_caller_may_not_write_are_refused_whole, redacted_fields_never_leave_and_read_roles_are_per_role, values_are_validated_with_pointers_and_without_echo, malformed_bodies_are_400_413_415_never_500, pages_are_bounded_and_cursors_are_opaque_and_checked, tenants_are_isolated_and_etags_prevent_lost_updates, every_response_is_hardened_and_every_error_is_a_problem, cors_answers_only_allowlisted_origins);
