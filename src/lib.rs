@@ -63,6 +63,7 @@ pub mod prelude {
     pub use crate::secure_resource;
     pub use crate::types::{Date, OffsetDateTime, Uuid};
     pub use crate::{
-        Call, Environment, Hooks, Jwt, MaybePrincipal, NoHooks, Principal, Service, ServiceBuilder, Settings,
+        Authenticator, Call, Environment, Hooks, Jwt, MaybePrincipal, NoHooks, Principal, Service, ServiceBuilder,
+        Settings,
     };
 }

@@ -5,48 +5,71 @@ use std::path::PathBuf;
 
 use securegen_model::render::Style;
 
+/// Why rendering a service failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template failed (a typo in an override, raw text where an escaper is needed).
+    #[error("template {name}: {source:#}")]
+    Template {
+        /// The template.
+        name: String,
+        /// What minijinja said.
+        source: minijinja::Error,
+    },
+    /// A template of `--templates DIR` could not be read.
+    #[error("{path}: {source}")]
+    Override {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Generated Rust did not parse (a bug: generated code must always parse).
+    #[error("generated Rust does not parse: {0}")]
+    Rust(#[from] syn::Error),
+    /// A JSON document could not be written.
+    #[error("JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
 /// A usage or I/O failure.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum CliError {
     /// The spec could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
     /// The spec is larger than any reasonable spec.
+    #[error("`{}` is {bytes} bytes; a spec is at most {} bytes", path.display(), crate::source::MAX_SPEC_BYTES)]
     TooLarge { path: PathBuf, bytes: u64 },
     /// The spec is not UTF-8 text.
+    #[error("`{}` is not UTF-8 text", path.display())]
     NotText { path: PathBuf },
     /// An output file could not be written.
+    #[error("cannot write `{}`: {source}", path.display())]
     WriteFile { path: PathBuf, source: std::io::Error },
     /// Standard output or error could not be written (e.g. a closed pipe).
-    Write(std::io::Error),
+    #[error("cannot write output: {0}")]
+    Write(#[from] std::io::Error),
     /// The command would destroy or misuse something; the message says what.
+    #[error("{0}")]
     Refused(String),
     /// A template failed to render.
-    Render(String),
+    #[error("rendering failed: {0}")]
+    Render(#[from] RenderError),
 }
 
 impl CliError {
     /// Prints the error on standard error.
     pub(crate) fn report(&self, style: Style) {
+        if let Self::Write(e) = self
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            return;
+        }
         let label = match style {
             Style::Ansi => "\x1b[1;31merror\x1b[0m",
             Style::Plain => "error",
         };
-        let message = match self {
-            Self::Read { path, source } => format!("cannot read `{}`: {source}", path.display()),
-            Self::TooLarge { path, bytes } => {
-                format!(
-                    "`{}` is {bytes} bytes; a spec is at most {} bytes",
-                    path.display(),
-                    crate::source::MAX_SPEC_BYTES
-                )
-            }
-            Self::NotText { path } => format!("`{}` is not UTF-8 text", path.display()),
-            Self::WriteFile { path, source } => format!("cannot write `{}`: {source}", path.display()),
-            Self::Write(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return,
-            Self::Write(e) => format!("cannot write output: {e}"),
-            Self::Refused(m) => m.clone(),
-            Self::Render(m) => format!("rendering failed: {m}"),
-        };
-        let _ = writeln!(std::io::stderr(), "{label}: {message}");
+        let _ = writeln!(std::io::stderr(), "{label}: {self}");
     }
 }

@@ -16,7 +16,6 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{Cli, Command};
-use crate::error::CliError;
 
 /// The `securegen` command: parses the command line, runs the command, answers its exit code.
 pub fn run() -> ExitCode {
@@ -70,10 +69,4 @@ pub fn run() -> ExitCode {
 /// What a command found, as an exit code.
 pub(crate) fn findings(any: bool) -> ExitCode {
     if any { ExitCode::from(1) } else { ExitCode::SUCCESS }
-}
-
-impl From<std::io::Error> for CliError {
-    fn from(e: std::io::Error) -> Self {
-        Self::Write(e)
-    }
 }

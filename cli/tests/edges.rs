@@ -86,7 +86,7 @@ fn pipeline(n: [&str; 10]) -> Result<bool, TestCaseError> {
         templates: None,
         secret: "0".repeat(64),
     };
-    let files = render(&spec, &opts).map_err(TestCaseError::fail)?;
+    let files = render(&spec, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let total: usize = files.iter().map(|f| f.contents.len()).sum();
     prop_assert!(total < 2_000_000, "{total} bytes rendered for a one-resource spec");
     // The annotated struct the generator wrote reads back as the same model.

@@ -198,6 +198,12 @@ fn templates_can_be_overridden_and_typos_fail_loudly() {
 #[test]
 fn token_mints_a_verifiable_token_from_the_env_file() {
     let dir = new_service("token", None);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.join(".env")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the signing secret is readable by its owner only");
+    }
     let o = securegen(&["token", "--sub", "alice", "--role", "user"], Some(&dir));
     assert_eq!(code(&o), 0, "{}", err(&o));
     let token = String::from_utf8(o.stdout.clone()).unwrap().trim().to_owned();

@@ -4,7 +4,7 @@
 
 use proc_macro2::{Ident, Literal as Lit, Span, TokenStream};
 use quote::quote;
-use securegen_model::{Action, FieldType, Keyword, Number, Resource, Role};
+use securegen_model::{Action, Field, FieldType, Keyword, Number, Resource, Role};
 
 /// `name` as a Rust identifier: raw (`r#type`) when it is a keyword.
 pub fn ident(name: &str) -> Ident {
@@ -32,10 +32,8 @@ fn num(n: Number) -> Lit {
     }
 }
 
-/// The struct, with `#[secure_resource]` and `#[field]` attributes, that declares `r` in a
-/// service whose roles are `roles` and API version `api_version`. `krate` is the path of the
-/// `securegen` facade (`::securegen` in a service).
-pub fn annotated_struct(r: &Resource, roles: &[String], api_version: &str, krate: &syn::Path) -> TokenStream {
+/// The arguments of `#[secure_resource(...)]` for `r`.
+fn resource_args(r: &Resource, roles: &[String], api_version: &str, krate: &syn::Path) -> Vec<TokenStream> {
     let name = &r.name;
     let plural = &r.plural;
     let mut args = vec![quote!(name = #name), quote!(plural = #plural)];
@@ -80,100 +78,93 @@ pub fn annotated_struct(r: &Resource, roles: &[String], api_version: &str, krate
     if krate != &syn::parse_quote!(::securegen) {
         args.push(quote!(crate = #krate));
     }
+    args
+}
 
-    let fields = r.fields.iter().map(|f| {
-        let mut attrs = Vec::new();
-        if f.primary {
-            attrs.push(quote!(id));
-        }
-        let (rust_ty, default_kind) = match f.ty {
-            FieldType::Int => (quote!(i64), FieldType::Int),
-            FieldType::Float => (quote!(f64), FieldType::Float),
-            FieldType::Bool => (quote!(bool), FieldType::Bool),
-            FieldType::Uuid => (quote!(#krate::types::Uuid), FieldType::Uuid),
-            FieldType::Timestamp => (quote!(#krate::types::OffsetDateTime), FieldType::Timestamp),
-            FieldType::Date => (quote!(#krate::types::Date), FieldType::Date),
-            _ => (quote!(::std::string::String), FieldType::String),
+/// `len(a..=b)`, `len(..=b)`, `len(a..)` (or `range(...)`), when a bound is set.
+fn range(key: &str, low: Option<Lit>, high: Option<Lit>) -> Option<TokenStream> {
+    let key = word(key);
+    match (low, high) {
+        (Some(lo), Some(hi)) => Some(quote!(#key(#lo..=#hi))),
+        (None, Some(hi)) => Some(quote!(#key(..=#hi))),
+        (Some(lo), None) => Some(quote!(#key(#lo..))),
+        (None, None) => None,
+    }
+}
+
+/// One field, with its `#[field(...)]`.
+fn field(f: &Field, krate: &syn::Path) -> TokenStream {
+    let mut attrs = Vec::new();
+    if f.primary {
+        attrs.push(quote!(id));
+    }
+    let (rust_ty, default_kind) = match f.ty {
+        FieldType::Int => (quote!(i64), FieldType::Int),
+        FieldType::Float => (quote!(f64), FieldType::Float),
+        FieldType::Bool => (quote!(bool), FieldType::Bool),
+        FieldType::Uuid => (quote!(#krate::types::Uuid), FieldType::Uuid),
+        FieldType::Timestamp => (quote!(#krate::types::OffsetDateTime), FieldType::Timestamp),
+        FieldType::Date => (quote!(#krate::types::Date), FieldType::Date),
+        _ => (quote!(::std::string::String), FieldType::String),
+    };
+    if f.ty != default_kind {
+        let k = word(f.ty.as_str());
+        attrs.push(quote!(kind = #k));
+    }
+    if let Some(s) = f.server {
+        let s = word(s.as_str());
+        attrs.push(quote!(server = #s));
+    }
+    if !f.write.is_empty() {
+        let w = words(f.write.iter().map(|a: &Action| a.as_str()));
+        attrs.push(quote!(write(#(#w),*)));
+    }
+    if let Some(roles) = &f.write_roles {
+        let roles = role_list(roles);
+        attrs.push(quote!(write_roles = #roles));
+    }
+    if let Some(roles) = &f.read_roles {
+        let roles = role_list(roles);
+        attrs.push(quote!(read_roles = #roles));
+    }
+    if f.redact {
+        attrs.push(quote!(redact));
+    }
+    attrs.extend(range("len", f.min_len.map(Lit::u32_unsuffixed), f.max_len.map(Lit::u32_unsuffixed)));
+    attrs.extend(range("range", f.min.map(num), f.max.map(num)));
+    if let Some(p) = &f.pattern {
+        attrs.push(quote!(pattern = #p));
+    }
+    if !f.values.is_empty() {
+        let v = words(f.values.iter().map(String::as_str));
+        attrs.push(quote!(values(#(#v),*)));
+    }
+    if let Some(d) = &f.default {
+        let d = match d {
+            securegen_model::Literal::Bool(b) => quote!(#b),
+            securegen_model::Literal::Number(n) => {
+                let n = num(*n);
+                quote!(#n)
+            }
+            securegen_model::Literal::Text(s) => quote!(#s),
         };
-        if f.ty != default_kind {
-            let k = word(f.ty.as_str());
-            attrs.push(quote!(kind = #k));
-        }
-        if let Some(s) = f.server {
-            let s = word(s.as_str());
-            attrs.push(quote!(server = #s));
-        }
-        if !f.write.is_empty() {
-            let w = words(f.write.iter().map(|a: &Action| a.as_str()));
-            attrs.push(quote!(write(#(#w),*)));
-        }
-        if let Some(roles) = &f.write_roles {
-            let roles = role_list(roles);
-            attrs.push(quote!(write_roles = #roles));
-        }
-        if let Some(roles) = &f.read_roles {
-            let roles = role_list(roles);
-            attrs.push(quote!(read_roles = #roles));
-        }
-        if f.redact {
-            attrs.push(quote!(redact));
-        }
-        match (f.min_len, f.max_len) {
-            (Some(lo), Some(hi)) => {
-                let (lo, hi) = (Lit::u32_unsuffixed(lo), Lit::u32_unsuffixed(hi));
-                attrs.push(quote!(len(#lo..=#hi)));
-            }
-            (None, Some(hi)) => {
-                let hi = Lit::u32_unsuffixed(hi);
-                attrs.push(quote!(len(..=#hi)));
-            }
-            (Some(lo), None) => {
-                let lo = Lit::u32_unsuffixed(lo);
-                attrs.push(quote!(len(#lo..)));
-            }
-            (None, None) => {}
-        }
-        match (f.min, f.max) {
-            (Some(lo), Some(hi)) => {
-                let (lo, hi) = (num(lo), num(hi));
-                attrs.push(quote!(range(#lo..=#hi)));
-            }
-            (None, Some(hi)) => {
-                let hi = num(hi);
-                attrs.push(quote!(range(..=#hi)));
-            }
-            (Some(lo), None) => {
-                let lo = num(lo);
-                attrs.push(quote!(range(#lo..)));
-            }
-            (None, None) => {}
-        }
-        if let Some(p) = &f.pattern {
-            attrs.push(quote!(pattern = #p));
-        }
-        if !f.values.is_empty() {
-            let v = words(f.values.iter().map(String::as_str));
-            attrs.push(quote!(values(#(#v),*)));
-        }
-        if let Some(d) = &f.default {
-            let d = match d {
-                securegen_model::Literal::Bool(b) => quote!(#b),
-                securegen_model::Literal::Number(n) => {
-                    let n = num(*n);
-                    quote!(#n)
-                }
-                securegen_model::Literal::Text(s) => quote!(#s),
-            };
-            attrs.push(quote!(default = #d));
-        }
-        if let Some(d) = &f.description {
-            attrs.push(quote!(description = #d));
-        }
-        let name = ident(&f.name);
-        let ty = if f.optional { quote!(::std::option::Option<#rust_ty>) } else { rust_ty };
-        let attr = if attrs.is_empty() { quote!() } else { quote!(#[field(#(#attrs),*)]) };
-        quote!(#attr pub #name: #ty)
-    });
+        attrs.push(quote!(default = #d));
+    }
+    if let Some(d) = &f.description {
+        attrs.push(quote!(description = #d));
+    }
+    let name = ident(&f.name);
+    let ty = if f.optional { quote!(::std::option::Option<#rust_ty>) } else { rust_ty };
+    let attr = if attrs.is_empty() { quote!() } else { quote!(#[field(#(#attrs),*)]) };
+    quote!(#attr pub #name: #ty)
+}
+
+/// The struct, with `#[secure_resource]` and `#[field]` attributes, that declares `r` in a
+/// service whose roles are `roles` and API version `api_version`. `krate` is the path of the
+/// `securegen` facade (`::securegen` in a service).
+pub fn annotated_struct(r: &Resource, roles: &[String], api_version: &str, krate: &syn::Path) -> TokenStream {
+    let args = resource_args(r, roles, api_version, krate);
+    let fields = r.fields.iter().map(|f| field(f, krate));
     let type_name = ident(&r.type_name);
     quote! {
         #[#krate::secure_resource(#(#args),*)]

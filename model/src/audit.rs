@@ -55,156 +55,182 @@ fn at(src: &str, path: &[&str]) -> Option<usize> {
     crate::line_of(src, &p)
 }
 
-fn resource(spec: &Spec, src: &str, r: &Resource) -> ResourceAudit {
-    let res = |k: &[&str]| {
-        let mut p = vec!["resources", r.name.as_str()];
-        p.extend_from_slice(k);
-        at(src, &p)
-    };
+/// What each item's check reads: the spec, its text (for lines) and the resource.
+struct Ctx<'a> {
+    spec: &'a Spec,
+    src: &'a str,
+    r: &'a Resource,
+}
+
+impl Ctx<'_> {
+    /// The line of `resources.<r>.<path…>`.
+    fn line(&self, path: &[&str]) -> Option<usize> {
+        let mut p = vec!["resources", self.r.name.as_str()];
+        p.extend_from_slice(path);
+        at(self.src, &p)
+    }
+}
+
+fn finding(id: &'static str, name: &'static str, status: Status, detail: String, line: Option<usize>) -> Finding {
+    Finding { id, name, status, detail, line }
+}
+
+fn api1(c: &Ctx<'_>) -> Finding {
+    const NAME: &str = "Broken Object Level Authorization";
+    match (&c.r.owner, &c.r.tenant) {
+        (Some(o), _) => finding("API1:2023", NAME, Status::Answered, format!("rows are scoped to their owner `{o}` in the query itself; another owner's row answers 404 like a missing one"), c.line(&["owner"])),
+        (None, Some(t)) => finding("API1:2023", NAME, Status::Answered, format!("rows are confined to the caller's tenant (claim `{}`) in the query itself", t.claim), c.line(&["tenant"])),
+        (None, None) => finding("API1:2023", NAME, Status::NotApplicable, "rows belong to nobody: every caller granted an action reaches every row (add `owner` if rows are personal)".to_owned(), c.line(&["access"])),
+    }
+}
+
+fn api2(c: &Ctx<'_>) -> Finding {
+    const NAME: &str = "Broken Authentication";
+    let jwt = &c.spec.auth.jwt;
+    let gaps: Vec<&str> = [(jwt.issuer.is_none(), "no issuer pinned"), (jwt.audience.is_none(), "no audience pinned")]
+        .into_iter()
+        .filter(|(gap, _)| *gap)
+        .map(|(_, s)| s)
+        .collect();
+    let line = at(c.src, &["auth", "jwt"]);
+    if gaps.is_empty() {
+        let algs: Vec<&str> = jwt.algorithms.iter().map(|a| a.as_str()).collect();
+        let detail = format!(
+            "JWT allowlist {algs:?}, exp/sub required, iss and aud pinned, leeway {} s; failed authentications limited per address",
+            jwt.leeway
+        );
+        finding("API2:2023", NAME, Status::Answered, detail, line)
+    } else {
+        finding(
+            "API2:2023",
+            NAME,
+            Status::Open,
+            format!("tokens are verified, but {}: set them in auth.jwt", gaps.join(" and ")),
+            line,
+        )
+    }
+}
+
+fn api3(c: &Ctx<'_>) -> Finding {
+    let r = c.r;
+    let redacted = r.fields.iter().filter(|x| !x.is_readable()).count();
+    let gated = r.fields.iter().filter(|x| x.read_roles.is_some()).count();
+    let writable = r.fields.iter().filter(|x| !x.write.is_empty()).count();
+    let detail = format!(
+        "{writable} of {} fields writable (anything else is a 422), {redacted} never returned, {gated} visible only to read_roles",
+        r.fields.len()
+    );
+    finding("API3:2023", "Broken Object Property Level Authorization", Status::Answered, detail, c.line(&["fields"]))
+}
+
+fn api4(c: &Ctx<'_>) -> Finding {
+    let l = &c.r.limits;
+    let detail = format!(
+        "{} per caller, bodies up to {}, pages up to {}, strings up to their max_len",
+        l.rate, l.body, l.page_max
+    );
+    let line = c.line(&["limits"]).or_else(|| at(c.src, &["defaults", "limits"]));
+    finding("API4:2023", "Unrestricted Resource Consumption", Status::Answered, detail, line)
+}
+
+fn api5(c: &Ctx<'_>) -> Finding {
+    let r = c.r;
+    let routed: Vec<&str> = r.access.keys().map(|a| a.as_str()).collect();
+    let mut detail = format!("only {} are routed, each for the roles listed; other tokens get 403", routed.join(", "));
     let anyone: Vec<&str> = r
         .access
         .iter()
         .filter(|(_, roles)| roles.contains(&crate::Role::Pseudo(PseudoRole::Anyone)))
         .map(|(a, _)| a.as_str())
         .collect();
-    let mut f = Vec::new();
-    let mut push = |id, name, status, detail: String, line| f.push(Finding { id, name, status, detail, line });
+    if !anyone.is_empty() {
+        let _ = write!(detail, "; `anyone` may {} without a token", anyone.join(", "));
+    }
+    finding("API5:2023", "Broken Function Level Authorization", Status::Answered, detail, c.line(&["access"]))
+}
 
-    match (&r.owner, &r.tenant) {
-        (Some(o), _) => push("API1:2023", "Broken Object Level Authorization", Status::Answered, format!("rows are scoped to their owner `{o}` in the query itself; another owner's row answers 404 like a missing one"), res(&["owner"])),
-        (None, Some(t)) => push("API1:2023", "Broken Object Level Authorization", Status::Answered, format!("rows are confined to the caller's tenant (claim `{}`) in the query itself", t.claim), res(&["tenant"])),
-        (None, None) => push("API1:2023", "Broken Object Level Authorization", Status::NotApplicable, "rows belong to nobody: every caller granted an action reaches every row (add `owner` if rows are personal)".to_owned(), res(&["access"])),
-    }
-    let jwt = &spec.auth.jwt;
-    let auth_gaps: Vec<&str> =
-        [(jwt.issuer.is_none(), "no issuer pinned"), (jwt.audience.is_none(), "no audience pinned")]
-            .into_iter()
-            .filter(|(gap, _)| *gap)
-            .map(|(_, s)| s)
-            .collect();
-    if auth_gaps.is_empty() {
-        push(
-            "API2:2023",
-            "Broken Authentication",
-            Status::Answered,
-            format!(
-                "JWT allowlist {:?}, exp/sub required, iss and aud pinned, leeway {} s",
-                jwt.algorithms.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
-                jwt.leeway
-            ),
-            at(src, &["auth", "jwt"]),
-        );
-    } else {
-        push(
-            "API2:2023",
-            "Broken Authentication",
-            Status::Open,
-            format!("tokens are verified, but {}: set them in auth.jwt", auth_gaps.join(" and ")),
-            at(src, &["auth", "jwt"]),
-        );
-    }
-    let redacted = r.fields.iter().filter(|x| !x.is_readable()).count();
-    let gated = r.fields.iter().filter(|x| x.read_roles.is_some()).count();
-    let writable = r.fields.iter().filter(|x| !x.write.is_empty()).count();
-    push(
-        "API3:2023",
-        "Broken Object Property Level Authorization",
-        Status::Answered,
-        format!(
-            "{writable} of {} fields writable (anything else is a 422), {redacted} never returned, {gated} visible only to read_roles",
-            r.fields.len()
-        ),
-        res(&["fields"]),
-    );
-    push(
-        "API4:2023",
-        "Unrestricted Resource Consumption",
-        Status::Answered,
-        format!(
-            "{} per caller, bodies up to {}, pages up to {}, strings up to their max_len",
-            r.limits.rate, r.limits.body, r.limits.page_max
-        ),
-        res(&["limits"]).or_else(|| at(src, &["defaults", "limits"])),
-    );
-    let routed: Vec<&str> = r.access.keys().map(|a| a.as_str()).collect();
-    push(
-        "API5:2023",
-        "Broken Function Level Authorization",
-        Status::Answered,
-        format!("only {} are routed, each for the roles listed; other tokens get 403", routed.join(", ")),
-        res(&["access"]),
-    );
+fn api6(c: &Ctx<'_>) -> Finding {
+    const NAME: &str = "Unrestricted Access to Sensitive Business Flows";
     // A write any token may make on any row (not only its own) is a flow open to everyone.
-    let writes_open = r.access.keys().any(|a| {
-        a.is_write() && matches!(r.decide(*a, Caller::Authenticated(&[])), Decision::Allow(s) if !s.owner || *a == crate::Action::Create)
+    let writes_open = c.r.access.keys().any(|a| {
+        a.is_write()
+            && matches!(c.r.decide(*a, Caller::Authenticated(&[])), Decision::Allow(s) if !s.owner || *a == crate::Action::Create)
     });
     if writes_open {
-        push("API6:2023", "Unrestricted Access to Sensitive Business Flows", Status::Open, "any token may write: if a flow can be abused at scale (sign-ups, purchases), add a role or a hook that checks it".to_owned(), res(&["access"]));
+        finding("API6:2023", NAME, Status::Open, "any token may write: if a flow can be abused at scale (sign-ups, purchases), add a role or a hook that checks it".to_owned(), c.line(&["access"]))
     } else {
-        push(
+        finding(
             "API6:2023",
-            "Unrestricted Access to Sensitive Business Flows",
+            NAME,
             Status::Open,
             "business-flow rules are not expressed in the spec: enforce them in src/hooks.rs".to_owned(),
             None,
-        );
+        )
     }
-    let urls: Vec<&str> = r.fields.iter().filter(|x| x.ty == FieldType::Url).map(|x| x.name.as_str()).collect();
-    if urls.is_empty() {
-        push(
+}
+
+fn api7(c: &Ctx<'_>) -> Finding {
+    const NAME: &str = "Server Side Request Forgery";
+    let urls: Vec<&str> = c.r.fields.iter().filter(|x| x.ty == FieldType::Url).map(|x| x.name.as_str()).collect();
+    match urls.first() {
+        None => finding(
             "API7:2023",
-            "Server Side Request Forgery",
+            NAME,
             Status::NotApplicable,
             "no URL fields; the service fetches nothing".to_owned(),
             None,
-        );
-    } else {
-        push(
+        ),
+        Some(first) => finding(
             "API7:2023",
-            "Server Side Request Forgery",
+            NAME,
             Status::Open,
             format!(
                 "{} accept http(s) URLs; the service never fetches them, but hooks that do must allowlist hosts",
                 urls.join(", ")
             ),
-            res(&["fields", urls[0]]),
-        );
+            c.line(&["fields", first]),
+        ),
     }
-    let cors = if spec.cors_origins.is_empty() {
+}
+
+fn api8(c: &Ctx<'_>) -> Finding {
+    let cors = if c.spec.cors_origins.is_empty() {
         "CORS off".to_owned()
     } else {
-        format!("CORS from {} origin(s)", spec.cors_origins.len())
+        format!("CORS from {} origin(s)", c.spec.cors_origins.len())
     };
-    push(
-        "API8:2023",
-        "Security Misconfiguration",
-        Status::Answered,
-        format!(
-            "problem+json errors without internals, nosniff/no-store/CSP on every response, {cors}, bound to 127.0.0.1 by default"
-        ),
-        at(src, &["cors"]),
+    let detail = format!(
+        "problem+json errors without internals, nosniff/no-store/CSP on every response, {cors}, bound to 127.0.0.1 by default"
     );
-    let deprecation = if r.deprecated { ", deprecated with Deprecation/Sunset headers" } else { "" };
-    push(
+    finding("API8:2023", "Security Misconfiguration", Status::Answered, detail, at(c.src, &["cors"]))
+}
+
+fn api9(c: &Ctx<'_>) -> Finding {
+    let deprecation = if c.r.deprecated { ", deprecated with Deprecation/Sunset headers" } else { "" };
+    let detail = format!("versioned at {}, described by the served OpenAPI document{deprecation}", c.r.path);
+    finding(
         "API9:2023",
         "Improper Inventory Management",
         Status::Answered,
-        format!("versioned at {}, described by the served OpenAPI document{deprecation}", r.path),
-        at(src, &["service", "api_version"]),
-    );
-    push(
+        detail,
+        at(c.src, &["service", "api_version"]),
+    )
+}
+
+fn api10(_: &Ctx<'_>) -> Finding {
+    finding(
         "API10:2023",
         "Unsafe Consumption of APIs",
         Status::NotApplicable,
         "the generated service calls no third-party API".to_owned(),
         None,
-    );
-    if !anyone.is_empty()
-        && let Some(x) = f.iter_mut().find(|x| x.id == "API5:2023")
-    {
-        x.detail.push_str(&format!("; `anyone` may {} without a token", anyone.join(", ")));
-    }
-    ResourceAudit { resource: r.name.clone(), findings: f }
+    )
+}
+
+fn resource(spec: &Spec, src: &str, r: &Resource) -> ResourceAudit {
+    let c = Ctx { spec, src, r };
+    let items: [fn(&Ctx<'_>) -> Finding; 10] = [api1, api2, api3, api4, api5, api6, api7, api8, api9, api10];
+    ResourceAudit { resource: r.name.clone(), findings: items.iter().map(|item| item(&c)).collect() }
 }
 
 /// The audit of every resource; `src` is the spec text, for line numbers.

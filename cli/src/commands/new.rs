@@ -95,7 +95,7 @@ pub(crate) fn run(args: &NewArgs<'_>, style: Style) -> Result<ExitCode, CliError
         templates: args.templates,
         secret: fresh_secret(),
     };
-    let files = generate::render(spec, &opts).map_err(CliError::Render)?;
+    let files = generate::render(spec, &opts)?;
     // Everything rendered: only now is anything written.
     std::fs::create_dir_all(args.dir).map_err(|source| CliError::WriteFile { path: args.dir.to_owned(), source })?;
     let mut manifest = Manifest::default();

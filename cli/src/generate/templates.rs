@@ -6,6 +6,8 @@ use std::path::Path;
 
 use minijinja::{Environment, UndefinedBehavior};
 
+use crate::error::RenderError;
+
 /// Every template, by name.
 pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("Cargo.toml.j2", include_str!("../../templates/service/Cargo.toml.j2")),
@@ -24,16 +26,19 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
 ];
 
 /// The template environment: embedded templates, overridden by files in `dir`.
-pub(crate) fn environment(dir: Option<&Path>) -> Result<Environment<'static>, String> {
+pub(crate) fn environment(dir: Option<&Path>) -> Result<Environment<'static>, RenderError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     super::escape::install(&mut env);
     for (name, text) in EMBEDDED {
         let text = match dir.map(|d| d.join(name)) {
-            Some(p) if p.exists() => std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?,
+            Some(p) if p.exists() => {
+                std::fs::read_to_string(&p).map_err(|source| RenderError::Override { path: p, source })?
+            }
             _ => (*text).to_owned(),
         };
-        env.add_template_owned(*name, text).map_err(|e| format!("template {name}: {e}"))?;
+        env.add_template_owned(*name, text)
+            .map_err(|source| RenderError::Template { name: (*name).to_owned(), source })?;
     }
     Ok(env)
 }

@@ -82,6 +82,7 @@ pub struct ServiceBuilder {
     settings: Settings,
     registrations: Vec<Registration>,
     migrations: Option<Migrations>,
+    create_tables: bool,
     own: Vec<OwnRoutes>,
 }
 
@@ -104,13 +105,14 @@ pub struct Service {
     settings: Settings,
     serve_options: ServeOptions,
     migrations: Option<Migrations>,
+    create_tables: bool,
     policies: Vec<&'static securegen_model::Resource>,
 }
 
 impl Service {
     /// Starts assembling a service with `settings`.
     pub fn builder(settings: Settings) -> ServiceBuilder {
-        ServiceBuilder { settings, registrations: Vec::new(), migrations: None, own: Vec::new() }
+        ServiceBuilder { settings, registrations: Vec::new(), migrations: None, create_tables: false, own: Vec::new() }
     }
 
     /// The application: every resource, `/healthz` and the OpenAPI document, inside the
@@ -145,7 +147,8 @@ impl Service {
         &self.serve_options
     }
 
-    /// Applies the migrations given to the builder (creating missing tables).
+    /// Applies the migrations given to the builder, or creates missing tables when the
+    /// builder was asked to.
     pub async fn migrate(&self) -> Result<(), StartError> {
         if let Some(m) = &self.migrations {
             let script = match self.db.dialect() {
@@ -153,6 +156,11 @@ impl Service {
                 crate::db::Dialect::Postgres => m.postgres,
             };
             self.db.batch(script).await?;
+        }
+        if self.create_tables {
+            for p in &self.policies {
+                self.db.batch(&crate::db::create_table_sql(p, self.db.dialect())).await?;
+            }
         }
         Ok(())
     }
@@ -198,6 +206,15 @@ impl ServiceBuilder {
     #[must_use]
     pub fn migrations(mut self, migrations: Migrations) -> Self {
         self.migrations = Some(migrations);
+        self
+    }
+
+    /// Without migration files (an app of annotated structs in development):
+    /// [`Service::migrate`] creates the tables that do not exist yet. It changes no table
+    /// that exists; a schema that evolves needs migrations.
+    #[must_use]
+    pub fn create_missing_tables(mut self) -> Self {
+        self.create_tables = true;
         self
     }
 
@@ -320,6 +337,15 @@ impl ServiceBuilder {
             trusted_proxies: proxies,
             ..defaults
         };
-        Ok(Service { router, authenticator, db, settings, serve_options, migrations: self.migrations, policies })
+        Ok(Service {
+            router,
+            authenticator,
+            db,
+            settings,
+            serve_options,
+            migrations: self.migrations,
+            create_tables: self.create_tables,
+            policies,
+        })
     }
 }

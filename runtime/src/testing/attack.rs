@@ -47,10 +47,37 @@ pub async fn fresh_db(database: Database) -> Option<Db> {
                 skipped(&format!("a PostgreSQL service is tested on PostgreSQL, and {POSTGRES_ENV} is not set"));
                 return None;
             };
-            let schema = format!("securegen_test_{}", uuid::Uuid::now_v7().simple());
+            let schema = format!("{SCHEMA_PREFIX}{}", uuid::Uuid::now_v7().simple());
             let admin = Db::connect(&url).await.unwrap_or_else(|e| panic!("{POSTGRES_ENV}={url} does not answer: {e}"));
+            drop_old_schemas(&admin).await;
             admin.batch(&format!("CREATE SCHEMA \"{schema}\"")).await.unwrap();
             Some(Db::connect_postgres_schema(&url, &schema).await.unwrap())
+        }
+    }
+}
+
+/// The prefix of the schemas test instances create on PostgreSQL; the rest is a UUIDv7, whose
+/// time says when.
+const SCHEMA_PREFIX: &str = "securegen_test_";
+
+/// Drops the test schemas of runs more than an hour old (a test process cannot drop its own
+/// when it ends, so each run tidies up after the ones before).
+async fn drop_old_schemas(admin: &Db) {
+    let Ok(rows) =
+        admin.rows_as_text(&format!("SELECT nspname FROM pg_namespace WHERE nspname LIKE '{SCHEMA_PREFIX}%'")).await
+    else {
+        return;
+    };
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    for name in rows.into_iter().filter_map(|r| r.into_iter().next()) {
+        let created = name
+            .strip_prefix(SCHEMA_PREFIX)
+            .and_then(|id| uuid::Uuid::try_parse(id).ok())
+            .and_then(|id| id.get_timestamp())
+            .map(|t| std::time::UNIX_EPOCH + Duration::from_secs(t.to_unix().0));
+        if created.is_some_and(|c| c < hour_ago) {
+            // The name was read from the catalogue and matched the prefix and a UUID.
+            let _ = admin.batch(&format!("DROP SCHEMA IF EXISTS \"{name}\" CASCADE")).await;
         }
     }
 }
