@@ -98,6 +98,20 @@ proptest! {
     }
 
     #[test]
+    fn an_integer_written_with_a_fraction_is_that_integer(priority in 1i64..=5, frac in 1u32..1000) {
+        let (_, app) = shared();
+        let alice = token(&someone(), &["user"]);
+        let body = serde_json::json!({"title": "t", "priority": priority as f64});
+        let r = on(send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&body)));
+        prop_assert_eq!(r.status, 201, "{}: {}", body, r.body);
+        prop_assert_eq!(r.json()["priority"].as_i64(), Some(priority));
+        let body = serde_json::json!({"title": "t", "priority": priority as f64 + f64::from(frac) / 1000.0});
+        let r = on(send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&body)));
+        prop_assert_eq!(r.status, 422, "{}: {}", body, r.body);
+        r.problem(422);
+    }
+
+    #[test]
     fn arbitrary_bodies_and_queries_are_never_a_500(body in "\\PC{0,200}", query in "[ -~]{0,60}") {
         let (_, app) = shared();
         let alice = token(&someone(), &["user"]);

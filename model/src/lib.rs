@@ -107,6 +107,9 @@ impl Report {
 #[cfg(feature = "yaml")]
 pub fn check(src: &str) -> Report {
     let mut sink = diag::Sink::default();
+    if hidden_line_breaks(src, &mut sink) {
+        return Report { spec: None, diagnostics: sink.diagnostics };
+    }
     let spec = match serde_yaml::from_str::<serde_yaml::Value>(src) {
         Ok(value) => analyse(&value, &mut sink),
         Err(e) => {
@@ -122,6 +125,34 @@ pub fn check(src: &str) -> Report {
     }
     diagnostics.sort_by_key(|d| (d.location.map(|l| (l.line, l.column)), d.severity));
     Report { spec, diagnostics }
+}
+
+/// YAML reads a lone carriage return, NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH
+/// SEPARATOR (U+2029) as line breaks; editors, diff tools and code review mostly do not. A
+/// spec holding one reads differently to its reviewer than to the checker (a key can hide
+/// "on the same line" as a comment), and every position reported after it would be off. Each
+/// is reported where a reader sees it; answers whether there was any.
+#[cfg(feature = "yaml")]
+fn hidden_line_breaks(src: &str, sink: &mut diag::Sink) -> bool {
+    let mut found = false;
+    for (i, line) in src.lines().enumerate() {
+        let mut chars = line.chars().enumerate().peekable();
+        while let Some((col, c)) = chars.next() {
+            let lone_cr = c == '\r' && chars.peek().is_some();
+            if !(lone_cr || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')) {
+                continue;
+            }
+            found = true;
+            let d = sink.error(
+                Code::YamlSyntax,
+                &KeyPath::root(),
+                format!("U+{:04X} is a line break to YAML but not to most editors", u32::from(c)),
+            );
+            d.hint("write it as an escape (`\\u2028`) inside a double-quoted string, or remove it");
+            d.location = Some(diag::Location { line: i + 1, column: col + 1, len: 1 });
+        }
+    }
+    found
 }
 
 /// The line of the key that ends `path` in `src`, when the spec has it (for reports that

@@ -43,7 +43,7 @@ pub use auth::{Authenticator, ConfigError, MaybePrincipal, Principal, Verifier};
 pub use error::{ApiError, FieldError};
 pub use hooks::{Call, Hooks, NoHooks};
 pub use resource::{FieldMask, Resource, Row};
-pub use service::{Environment, Service, ServiceBuilder, StartError};
+pub use service::{Environment, RegistrationError, Service, ServiceBuilder, StartError};
 
 /// The HTTP framework generated routers are built on.
 pub use axum;

@@ -94,6 +94,20 @@ pub struct PageRequest {
     pub cursor: Option<String>,
 }
 
+/// A `limit` of any number of digits, from 1 up, clamped to `page_max` (a value too large
+/// for any integer type is still a number: it is clamped, not refused).
+fn clamped_limit(value: &str, page_max: u32) -> Option<u32> {
+    let digits = value.strip_prefix('+').unwrap_or(value);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return None;
+    }
+    Some(significant.parse::<u32>().map_or(page_max, |n| n.min(page_max)))
+}
+
 /// Parses `limit` and `cursor` from a query string. Unknown or repeated parameters are
 /// refused, `limit` must be an integer from 1 (above `page_max` it is clamped).
 pub fn parse_query(query: Option<&str>, page_default: u32, page_max: u32) -> Result<PageRequest, ApiError> {
@@ -104,13 +118,10 @@ pub fn parse_query(query: Option<&str>, page_default: u32, page_max: u32) -> Res
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
             "limit" if limit.is_none() => {
-                limit = Some(match value.parse::<u64>() {
-                    Ok(n) if n >= 1 => u32::try_from(n.min(u64::from(page_max))).unwrap_or(page_max),
-                    _ => {
-                        errors.push(FieldError::new("/limit", "must be an integer from 1"));
-                        page_default
-                    }
-                });
+                limit = Some(clamped_limit(value, page_max).unwrap_or_else(|| {
+                    errors.push(FieldError::new("/limit", "must be an integer from 1"));
+                    page_default
+                }));
             }
             "cursor" if cursor.is_none() => cursor = Some(value.to_owned()),
             "limit" | "cursor" => errors.push(FieldError::new(format!("/{key}"), "may appear once")),
@@ -145,8 +156,12 @@ mod tests {
     fn limits_are_clamped_or_refused() {
         assert_eq!(parse_query(None, 20, 50).unwrap().limit, 20);
         assert_eq!(parse_query(Some("limit=500"), 20, 50).unwrap().limit, 50);
+        assert_eq!(parse_query(Some("limit=521896951145937904861184"), 20, 50).unwrap().limit, 50, "huge is clamped");
+        assert_eq!(parse_query(Some("limit=007"), 20, 50).unwrap().limit, 7);
         assert_eq!(parse_query(Some("limit=7&cursor=abc"), 20, 50).unwrap().cursor.as_deref(), Some("abc"));
-        for bad in ["limit=0", "limit=-1", "limit=ten", "limit=1&limit=2", "offset=5", "limit="] {
+        for bad in
+            ["limit=0", "limit=000", "limit=-1", "limit=ten", "limit=1.5", "limit=1&limit=2", "offset=5", "limit="]
+        {
             assert!(parse_query(Some(bad), 20, 50).is_err(), "{bad}");
         }
     }

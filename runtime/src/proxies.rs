@@ -13,6 +13,19 @@ use ipnet::IpNet;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TrustedProxies(Vec<IpNet>);
 
+/// A `TRUSTED_PROXIES` entry that names no proxy.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// A number: other frameworks count hops, which lets a client pose as a proxy.
+    #[error(
+        "`{0}` is a hop count; name the proxies themselves (addresses or CIDR blocks, e.g. 10.0.0.0/8), so that a client cannot pose as one"
+    )]
+    HopCount(String),
+    /// Neither an address nor a block.
+    #[error("`{0}` is not an IP address or CIDR block")]
+    NotAnAddress(String),
+}
+
 impl TrustedProxies {
     /// No proxy: clients connect directly.
     pub fn none() -> Self {
@@ -21,19 +34,16 @@ impl TrustedProxies {
 
     /// Parses `10.0.0.1, 10.1.0.0/16, ::1`: addresses and CIDR blocks, separated by commas or
     /// spaces.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, ProxyError> {
         let mut nets = Vec::new();
         for item in text.split([',', ' ']).map(str::trim).filter(|s| !s.is_empty()) {
-            let net = item
-                .parse::<IpNet>()
-                .or_else(|_| item.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| {
-                    if item.bytes().all(|b| b.is_ascii_digit()) {
-                        format!("`{item}` is a hop count; name the proxies themselves (addresses or CIDR blocks, e.g. 10.0.0.0/8), so that a client cannot pose as one")
-                    } else {
-                        format!("`{item}` is not an IP address or CIDR block")
-                    }
-                })?;
+            let net = item.parse::<IpNet>().or_else(|_| item.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                if item.bytes().all(|b| b.is_ascii_digit()) {
+                    ProxyError::HopCount(item.to_owned())
+                } else {
+                    ProxyError::NotAnAddress(item.to_owned())
+                }
+            })?;
             nets.push(net);
         }
         Ok(Self(nets))
@@ -108,7 +118,7 @@ mod tests {
         assert_eq!(proxies.client_ip(ip("192.168.1.1"), &xff("garbage, 10.0.0.9")), ip("10.0.0.9"));
         assert_eq!(proxies.client_ip(ip("::ffff:10.0.0.1"), &xff("1.2.3.4")), ip("1.2.3.4"));
         assert_eq!(TrustedProxies::none().client_ip(ip("10.0.0.1"), &h), ip("10.0.0.1"));
-        assert!(TrustedProxies::parse("2").unwrap_err().contains("hop count"));
+        assert!(matches!(TrustedProxies::parse("2"), Err(ProxyError::HopCount(_))));
         assert!(TrustedProxies::parse("10.0.0.0/33").is_err());
     }
 }

@@ -9,6 +9,49 @@ use serde_json::{Map, Value};
 use crate::access::escape_pointer;
 use crate::error::{ApiError, FieldError};
 
+/// A field's pattern that does not compile (only a policy built by hand can have one).
+#[derive(Debug, thiserror::Error)]
+#[error("the pattern of `{resource}.{field}` does not compile: {source}")]
+pub struct PatternError {
+    /// The resource.
+    pub resource: String,
+    /// The field.
+    pub field: String,
+    /// Why.
+    pub source: regex::Error,
+}
+
+/// Why a value breaks its field's rules: the detail of a 422, which never echoes the value.
+#[derive(Debug, thiserror::Error)]
+enum Violation {
+    #[error("may not be null")]
+    Null,
+    #[error("must be a boolean")]
+    NotBool,
+    #[error("must be a whole number")]
+    NotInteger,
+    #[error("must be a number")]
+    NotNumber,
+    #[error("must be a string")]
+    NotString,
+    #[error("must not contain control characters")]
+    ControlCharacter,
+    #[error("must be at least {0} characters long")]
+    TooShort(u32),
+    #[error("must be at most {0} characters long")]
+    TooLong(u32),
+    #[error("does not match the required pattern")]
+    Pattern,
+    #[error("must be one of: {}", .0.join(", "))]
+    NotInEnum(Vec<String>),
+    #[error("must be a valid {0}")]
+    Malformed(FieldType),
+    #[error("must be at least {0}")]
+    BelowMin(Number),
+    #[error("must be at most {0}")]
+    AboveMax(Number),
+}
+
 /// The compiled rules of one resource: each field's pattern, compiled once at registration.
 #[derive(Debug)]
 pub struct Rules {
@@ -18,19 +61,18 @@ pub struct Rules {
 impl Rules {
     /// The rules of `resource`. The checker compiled every pattern already; one that fails
     /// here (a policy built by hand) stops the registration rather than going unchecked.
-    pub fn new(resource: &securegen_model::Resource) -> Result<Self, String> {
-        let patterns = resource
-            .fields
-            .iter()
-            .map(|f| match &f.pattern {
-                Some(p) => regex::RegexBuilder::new(p)
-                    .size_limit(1 << 20)
-                    .build()
-                    .map(Some)
-                    .map_err(|e| format!("the pattern of `{}.{}` does not compile: {e}", resource.name, f.name)),
-                None => Ok(None),
-            })
-            .collect::<Result<_, _>>()?;
+    pub fn new(resource: &securegen_model::Resource) -> Result<Self, PatternError> {
+        let patterns =
+            resource
+                .fields
+                .iter()
+                .map(|f| match &f.pattern {
+                    Some(p) => regex::RegexBuilder::new(p).size_limit(1 << 20).build().map(Some).map_err(|source| {
+                        PatternError { resource: resource.name.clone(), field: f.name.clone(), source }
+                    }),
+                    None => Ok(None),
+                })
+                .collect::<Result<_, _>>()?;
         Ok(Self { patterns })
     }
 }
@@ -47,10 +89,15 @@ impl Rules {
         let mut errors = Vec::new();
         for (i, f) in resource.fields.iter().enumerate() {
             let pointer = format!("/{}", escape_pointer(&f.name));
+            if f.ty == FieldType::Int
+                && let Some(v) = body.get_mut(&f.name)
+            {
+                whole_number(v);
+            }
             match body.get(&f.name) {
                 Some(v) => {
                     if let Err(detail) = self.check(i, f, v) {
-                        errors.push(FieldError::new(pointer, detail));
+                        errors.push(FieldError::new(pointer, detail.to_string()));
                     }
                 }
                 None if action == Action::Create => match &f.default {
@@ -68,44 +115,45 @@ impl Rules {
         if errors.is_empty() { Ok(body) } else { Err(ApiError::Unprocessable { errors }) }
     }
 
-    fn check(&self, i: usize, f: &Field, v: &Value) -> Result<(), String> {
+    /// The checks of one present value; `Err` is the detail to report.
+    fn check(&self, i: usize, f: &Field, v: &Value) -> Result<(), Violation> {
         if v.is_null() {
-            return if f.optional { Ok(()) } else { Err("may not be null".to_owned()) };
+            return if f.optional { Ok(()) } else { Err(Violation::Null) };
         }
         match f.ty {
-            FieldType::Bool => v.as_bool().map(|_| ()).ok_or_else(|| "must be a boolean".to_owned()),
+            FieldType::Bool => v.as_bool().map(|_| ()).ok_or(Violation::NotBool),
             FieldType::Int => {
-                let n = v.as_i64().ok_or_else(|| "must be a whole number".to_owned())?;
+                let n = v.as_i64().ok_or(Violation::NotInteger)?;
                 bounds(f, Number::Int(n))
             }
             FieldType::Float => {
-                let n = v.as_f64().filter(|x| x.is_finite()).ok_or_else(|| "must be a number".to_owned())?;
+                let n = v.as_f64().filter(|x| x.is_finite()).ok_or(Violation::NotNumber)?;
                 bounds(f, Number::Float(n))
             }
             _ => {
-                let s = v.as_str().ok_or_else(|| "must be a string".to_owned())?;
+                let s = v.as_str().ok_or(Violation::NotString)?;
                 self.check_text(i, f, s)
             }
         }
     }
 
-    fn check_text(&self, i: usize, f: &Field, s: &str) -> Result<(), String> {
+    fn check_text(&self, i: usize, f: &Field, s: &str) -> Result<(), Violation> {
         if s.chars().any(securegen_model::values::forbidden_char) {
-            return Err("must not contain control characters".to_owned());
+            return Err(Violation::ControlCharacter);
         }
         let len = s.chars().count();
         if let Some(min) = f.min_len
             && len < min as usize
         {
-            return Err(format!("must be at least {min} characters long"));
+            return Err(Violation::TooShort(min));
         }
         if let Some(max) = f.max_len
             && len > max as usize
         {
-            return Err(format!("must be at most {max} characters long"));
+            return Err(Violation::TooLong(max));
         }
         if self.patterns.get(i).and_then(Option::as_ref).is_some_and(|re| !re.is_match(s)) {
-            return Err("does not match the required pattern".to_owned());
+            return Err(Violation::Pattern);
         }
         let ok = match f.ty {
             FieldType::Enum => f.values.iter().any(|v| v == s),
@@ -114,9 +162,9 @@ impl Rules {
         if ok {
             Ok(())
         } else if f.ty == FieldType::Enum {
-            Err(format!("must be one of: {}", f.values.join(", ")))
+            Err(Violation::NotInEnum(f.values.clone()))
         } else {
-            Err(format!("must be a valid {}", f.ty))
+            Err(Violation::Malformed(f.ty))
         }
     }
 }
@@ -130,13 +178,13 @@ fn compare(n: Number, m: Number) -> Option<std::cmp::Ordering> {
     }
 }
 
-fn bounds(f: &Field, n: Number) -> Result<(), String> {
+fn bounds(f: &Field, n: Number) -> Result<(), Violation> {
     use std::cmp::Ordering::{Greater, Less};
     if let Some(min) = f.min.filter(|m| compare(n, *m) == Some(Less)) {
-        return Err(format!("must be at least {min}"));
+        return Err(Violation::BelowMin(min));
     }
     if let Some(max) = f.max.filter(|m| compare(n, *m) == Some(Greater)) {
-        return Err(format!("must be at most {max}"));
+        return Err(Violation::AboveMax(max));
     }
     Ok(())
 }
@@ -148,6 +196,20 @@ pub fn literal(l: &Literal) -> Value {
         Literal::Number(Number::Int(i)) => Value::from(*i),
         Literal::Number(Number::Float(f)) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
         Literal::Text(s) => Value::String(s.clone()),
+    }
+}
+
+/// JSON has one number type, and JSON Schema counts `516.0` as an integer: a whole number
+/// written with a fraction becomes the integer it is, so the published schema and the check
+/// agree. Anything with a fraction, or outside `i64`, is left for the check to refuse.
+fn whole_number(v: &mut Value) {
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63, exactly representable
+    if let Some(x) = v.as_f64().filter(|_| !v.is_i64() && !v.is_u64())
+        && x.fract() == 0.0
+        && (-LIMIT..LIMIT).contains(&x)
+    {
+        // In range and whole, so the conversion is exact.
+        *v = Value::from(x as i64);
     }
 }
 
@@ -185,6 +247,24 @@ mod tests {
             "2026-11-22T10:00:60+99:00",
         ] {
             assert!(rules.check(0, &field, &Value::from(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_written_with_a_fraction_are_integers() {
+        for (input, want) in [
+            (serde_json::json!(516.0), serde_json::json!(516)),
+            (serde_json::json!(-0.0), serde_json::json!(0)),
+            (serde_json::json!(-9_223_372_036_854_775_808.0), serde_json::json!(i64::MIN)),
+            (serde_json::json!(2.5), serde_json::json!(2.5)),
+            (serde_json::json!(9_223_372_036_854_775_808.0), serde_json::json!(9_223_372_036_854_775_808.0)),
+            (serde_json::json!(1e300), serde_json::json!(1e300)),
+            (serde_json::json!(7), serde_json::json!(7)),
+            (serde_json::json!("7"), serde_json::json!("7")),
+        ] {
+            let mut v = input.clone();
+            whole_number(&mut v);
+            assert_eq!(v, want, "{input}");
         }
     }
 }

@@ -70,7 +70,7 @@ impl Environment {
         match self.get("TRUSTED_PROXIES") {
             None => Ok(TrustedProxies::none()),
             Some(v) => TrustedProxies::parse(&v)
-                .map_err(|reason| ConfigError::Invalid { name: "TRUSTED_PROXIES".to_owned(), reason }),
+                .map_err(|e| ConfigError::Invalid { name: "TRUSTED_PROXIES".to_owned(), reason: e.to_string() }),
         }
     }
 

@@ -62,8 +62,52 @@ pub enum StartError {
         source: std::io::Error,
     },
     /// The resources registered do not make one service.
-    #[error("{0}")]
-    Registration(String),
+    #[error(transparent)]
+    Registration(#[from] RegistrationError),
+}
+
+/// Why the registered resources do not make one service.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistrationError {
+    /// A service serves at least one resource.
+    #[error("no resource is registered")]
+    Empty,
+    /// Two registrations of one path would shadow each other.
+    #[error("`{name}` ({path}) is registered twice")]
+    Twice {
+        /// The resource.
+        name: String,
+        /// Its path.
+        path: String,
+    },
+    /// A resource outside the base path would escape the service's version prefix.
+    #[error("`{name}` lives at {path} but the service serves {base}: give the struct `api_version = \"{version}\"`")]
+    OutsideBase {
+        /// The resource.
+        name: String,
+        /// Its path.
+        path: String,
+        /// The service's base path.
+        base: String,
+        /// The service's API version.
+        version: String,
+    },
+    /// Password fields need the accounts module.
+    #[error(
+        "`{resource}.{field}`: `type: password` fields are served by the accounts module, which this service does not enable"
+    )]
+    Password {
+        /// The resource.
+        resource: String,
+        /// The field.
+        field: String,
+    },
+    /// A pattern of a hand-built policy does not compile.
+    #[error(transparent)]
+    Pattern(#[from] crate::rules::PatternError),
+    /// The OpenAPI document does not serialise.
+    #[error("the OpenAPI document: {0}")]
+    OpenApi(#[from] serde_json::Error),
 }
 
 type Mount = Box<dyn FnOnce(&Arc<Shared>, &Db) -> Result<Router, StartError> + Send>;
@@ -176,7 +220,7 @@ impl ServiceBuilder {
         let hooks_active = type_of(&hooks) != TypeId::of::<NoHooks>();
         let mount: Mount = Box::new(move |shared: &Arc<Shared>, db: &Db| {
             let policy = R::policy();
-            let rules = Rules::new(policy).map_err(StartError::Registration)?;
+            let rules = Rules::new(policy).map_err(RegistrationError::from)?;
             let state = Arc::new(Registered::<R> {
                 shared: Arc::clone(shared),
                 table: Table::new(db.clone()),
@@ -234,25 +278,25 @@ impl ServiceBuilder {
         let base = format!("{}/", self.settings.service.base_path);
         let mut seen: Vec<&str> = Vec::new();
         if self.registrations.is_empty() {
-            return Err(StartError::Registration("no resource is registered".to_owned()));
+            return Err(RegistrationError::Empty.into());
         }
         for r in &self.registrations {
             let p = r.policy;
             if seen.contains(&p.path.as_str()) {
-                return Err(StartError::Registration(format!("`{}` ({}) is registered twice", p.name, p.path)));
+                return Err(RegistrationError::Twice { name: p.name.clone(), path: p.path.clone() }.into());
             }
             seen.push(&p.path);
             if !p.path.starts_with(&base) {
-                return Err(StartError::Registration(format!(
-                    "`{}` lives at {} but the service serves {}: give the struct `api_version = \"{}\"`",
-                    p.name, p.path, self.settings.service.base_path, self.settings.service.api_version
-                )));
+                return Err(RegistrationError::OutsideBase {
+                    name: p.name.clone(),
+                    path: p.path.clone(),
+                    base: self.settings.service.base_path.clone(),
+                    version: self.settings.service.api_version.clone(),
+                }
+                .into());
             }
             if let Some(f) = p.fields.iter().find(|f| f.ty == FieldType::Password) {
-                return Err(StartError::Registration(format!(
-                    "`{}.{}`: `type: password` fields are served by the accounts module, which this service does not enable",
-                    p.name, f.name
-                )));
+                return Err(RegistrationError::Password { resource: p.name.clone(), field: f.name.clone() }.into());
             }
         }
         if self.settings.limits.backend == Backend::Redis {
@@ -286,7 +330,7 @@ impl ServiceBuilder {
             router = router.merge(own(authenticator.clone()));
         }
         let document = securegen_model::openapi::document(&settings, &policies);
-        let openapi = serde_json::to_vec(&document).map_err(|e| StartError::Registration(e.to_string()))?;
+        let openapi = serde_json::to_vec(&document).map_err(RegistrationError::from)?;
         let openapi = axum::body::Bytes::from(openapi);
         router = router
             .route("/healthz", axum::routing::get(|| async { "ok" }))
