@@ -36,6 +36,84 @@ pub fn column_type(d: Dialect, ty: FieldType) -> &'static str {
     }
 }
 
+/// Longest identifier PostgreSQL keeps whole (it truncates longer ones silently).
+const MAX_IDENT_BYTES: usize = 63;
+
+/// An index the scoped statements of a resource need, so that what a caller's request costs
+/// depends on the caller's rows, not on everyone's (OWASP API4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Index {
+    /// The index name: `{table}_{columns}_idx`, or a hashed form when that would be longer
+    /// than PostgreSQL keeps (truncation could make two names one).
+    pub name: String,
+    /// The columns, the scope first and the id last (keyset pagination walks it in order).
+    pub columns: Vec<String>,
+}
+
+/// The indexes of `r`: one per scope shape its statements filter by. Lookups by id use the
+/// primary key; a list filtered by owner or tenant walks `(scope…, id)` from the cursor.
+/// With a tenant, every caller is confined to it: `(tenant, id)` serves callers who see the
+/// whole tenant, `(tenant, owner, id)` those who see their own rows.
+pub fn indexes(r: &Resource) -> Vec<Index> {
+    let mut shapes: Vec<Vec<&str>> = Vec::new();
+    match (&r.tenant, &r.owner) {
+        (Some(t), Some(o)) => {
+            shapes.push(vec![&t.field]);
+            shapes.push(vec![&t.field, o]);
+        }
+        (Some(t), None) => shapes.push(vec![&t.field]),
+        (None, Some(o)) => shapes.push(vec![o]),
+        (None, None) => {}
+    }
+    shapes
+        .into_iter()
+        .map(|scope| {
+            let mut columns: Vec<String> = scope.into_iter().map(str::to_owned).collect();
+            columns.push(r.id.clone());
+            Index { name: index_name(&r.table, &columns), columns }
+        })
+        .collect()
+}
+
+/// `{table}_{col}_{col}_idx`, or `{table prefix}_{hash}_idx` when that is longer than 63
+/// bytes: deterministic, and distinct for distinct column lists.
+fn index_name(table: &str, columns: &[String]) -> String {
+    let full = format!("{table}_{}_idx", columns.join("_"));
+    if full.len() <= MAX_IDENT_BYTES {
+        return full;
+    }
+    let hash = fnv1a(full.as_bytes());
+    let keep = MAX_IDENT_BYTES - "_0123456789abcdef_idx".len();
+    let mut end = keep.min(table.len());
+    while !table.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}_{hash:016x}_idx", &table[..end])
+}
+
+/// FNV-1a, 64 bits: a stable, dependency-free hash for names (not for security).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The statements that create a resource's table and its indexes, each without a trailing
+/// `;`, all idempotent (`IF NOT EXISTS`).
+pub fn schema_sql(r: &Resource, d: Dialect) -> Vec<String> {
+    let mut out = vec![create_table_sql(r, d)];
+    out.extend(indexes(r).iter().map(|ix| {
+        let cols: Vec<String> = ix.columns.iter().map(|c| format!("\"{c}\"")).collect();
+        format!("CREATE INDEX IF NOT EXISTS \"{}\" ON \"{}\" ({})", ix.name, r.table, cols.join(", "))
+    }));
+    out
+}
+
+/// [`schema_sql`] as one script.
+pub fn schema_script(r: &Resource, d: Dialect) -> String {
+    let mut script = schema_sql(r, d).join(";\n");
+    script.push(';');
+    script
+}
+
 /// The `CREATE TABLE` of a resource in a dialect.
 pub fn create_table_sql(r: &Resource, d: Dialect) -> String {
     let cols: Vec<String> = r
@@ -59,4 +137,19 @@ pub fn create_table_sql(r: &Resource, d: Dialect) -> String {
     }
     sql.push(')');
     sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_names_fit_postgres_and_stay_distinct() {
+        let long = "t".repeat(63);
+        let a = index_name(&long, &["tenant_id".into(), "id".into()]);
+        let b = index_name(&long, &["tenant_id".into(), "owner_id".into(), "id".into()]);
+        assert!(a.len() <= MAX_IDENT_BYTES && b.len() <= MAX_IDENT_BYTES, "{a} {b}");
+        assert_ne!(a, b);
+        assert_eq!(index_name("orders", &["owner_id".into(), "id".into()]), "orders_owner_id_id_idx");
+    }
 }

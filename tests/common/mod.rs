@@ -179,10 +179,10 @@ pub async fn start_on(service: ServiceBuilder, env: Environment, db: Db) -> App 
     // Server-side logs appear with a failing test's output.
     let _ = tracing_subscriber::fmt().with_test_writer().with_max_level(tracing::Level::WARN).try_init();
     for table in [
-        securegen::model::sql::create_table_sql(<Note as securegen::runtime::Resource>::policy(), db.dialect()),
-        securegen::model::sql::create_table_sql(<Bulletin as securegen::runtime::Resource>::policy(), db.dialect()),
-        securegen::model::sql::create_table_sql(<Doc as securegen::runtime::Resource>::policy(), db.dialect()),
-        securegen::model::sql::create_table_sql(<Burst as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Note as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Bulletin as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Doc as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Burst as securegen::runtime::Resource>::policy(), db.dialect()),
     ] {
         db.batch(&table).await.unwrap();
     }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use heck::ToSnakeCase as _;
 use securegen_model::Spec;
-use securegen_model::sql::{Dialect, create_table_sql};
+use securegen_model::sql::{Dialect, schema_sql};
 use serde::Serialize;
 
 pub use crate::error::RenderError;
@@ -178,7 +178,7 @@ fn migrations(spec: &Spec, r: &Renderer) -> Result<Vec<File>, RenderError> {
     let mut out = Vec::new();
     for (dir, dialect) in [("sqlite", Dialect::Sqlite), ("postgres", Dialect::Postgres)] {
         let ddls: Vec<minijinja::Value> =
-            spec.resources.iter().map(|res| escape::code(create_table_sql(res, dialect))).collect();
+            spec.resources.iter().flat_map(|res| schema_sql(res, dialect)).map(escape::code).collect();
         let ctx = minijinja::context! { ddls };
         out.push(generated(&format!("migrations/{dir}/0001_init.sql"), r.render("migration.sql.j2", Some(ctx))?));
     }

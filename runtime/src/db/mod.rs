@@ -16,7 +16,7 @@ mod table;
 use std::sync::Arc;
 
 pub use bind::Bind;
-pub use securegen_model::sql::{Dialect, VERSION_COLUMN, create_table_sql};
+pub use securegen_model::sql::{Dialect, VERSION_COLUMN, schema_script};
 pub use sql::Statement;
 pub use table::Table;
 
@@ -215,6 +215,18 @@ impl Db {
         }
     }
 
+    /// How the database would run `sql` (parameters unbound): SQLite's `EXPLAIN QUERY PLAN`
+    /// lines, or PostgreSQL's generic plan with sequential scans priced out — the plan of a
+    /// large table, which tells whether an index serves the statement.
+    pub async fn query_plan(&self, sql: &str) -> Result<Vec<String>, DbError> {
+        match &*self.0 {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(s) => s.query_plan(sql.to_owned()).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => p.query_plan(sql.to_owned()).await,
+        }
+    }
+
     /// The rows of a read-only query, every value as text (for `EXPLAIN` and introspection).
     pub async fn rows_as_text(&self, sql: &str) -> Result<Vec<Vec<String>>, DbError> {
         match &*self.0 {
@@ -225,8 +237,9 @@ impl Db {
         }
     }
 
-    /// Creates the table of `R` when it does not exist (services without migration files).
+    /// Creates the table of `R` and its indexes when they do not exist (services without
+    /// migration files).
     pub async fn create_table<R: Resource>(&self) -> Result<(), DbError> {
-        self.batch(&create_table_sql(R::policy(), self.dialect())).await
+        self.batch(&schema_script(R::policy(), self.dialect())).await
     }
 }

@@ -89,6 +89,47 @@ impl PgDb {
         tx.commit().await.map_err(DbError::from_sqlx)
     }
 
+    /// The plan PostgreSQL would run `sql` with if its tables were large: on a connection of
+    /// its own (closed afterwards, its settings changed), sequential scans are priced out and
+    /// the plan is the generic one, for any parameter values.
+    pub(crate) async fn query_plan(&self, sql: String) -> Result<Vec<String>, DbError> {
+        use sqlx::{Connection as _, Row as _};
+        let mut conn = self.pool.acquire().await.map_err(DbError::from_sqlx)?.detach();
+        let setup = format!(
+            "SET enable_seqscan = off; SET plan_cache_mode = force_generic_plan; PREPARE securegen_plan AS {sql}"
+        );
+        sqlx::raw_sql(sqlx::AssertSqlSafe(setup)).execute(&mut conn).await.map_err(DbError::from_sqlx)?;
+        let types: String =
+            sqlx::query("SELECT parameter_types::text FROM pg_prepared_statements WHERE name = 'securegen_plan'")
+                .fetch_one(&mut conn)
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(DbError::from_sqlx)?;
+        let args: Vec<&str> = types
+            .trim_matches(['{', '}'])
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| match t.trim_matches('"') {
+                "uuid" => "'00000000-0000-7000-8000-000000000000'",
+                "bigint" | "integer" | "double precision" => "1",
+                "boolean" => "true",
+                "timestamp with time zone" => "now()",
+                "date" => "current_date",
+                _ => "'x'",
+            })
+            .collect();
+        let explain = if args.is_empty() {
+            "EXPLAIN EXECUTE securegen_plan".to_owned()
+        } else {
+            format!("EXPLAIN EXECUTE securegen_plan({})", args.join(", "))
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(explain)).fetch_all(&mut conn).await.map_err(DbError::from_sqlx)?;
+        let plan =
+            rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<Result<_, _>>().map_err(DbError::from_sqlx)?;
+        let _ = conn.close().await;
+        Ok(plan)
+    }
+
     /// Rows of a read-only query, as text.
     pub(crate) async fn rows_as_text(&self, sql: String) -> Result<Vec<Vec<String>>, DbError> {
         use sqlx::Row as _;

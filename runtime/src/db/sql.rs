@@ -243,16 +243,48 @@ impl Statements {
         Statement { sql: sql.into(), binds }
     }
 
-    /// Every text, for snapshots and query-plan tests.
+    /// The scope shapes a caller can have: with a tenant, every caller is confined to theirs;
+    /// with an owner, a caller is confined to their rows or (granted by role) is not.
+    fn reachable_shapes(&self) -> Vec<(bool, bool)> {
+        let tenant = self.tenant.is_some();
+        let mut shapes = vec![(false, tenant)];
+        if self.owner.is_some() {
+            shapes.push((true, tenant));
+        }
+        shapes
+    }
+
+    /// Every text a caller can reach, for snapshots and query-plan tests.
     pub(crate) fn texts(&self) -> Vec<(&'static str, &str)> {
         let mut out = Vec::new();
-        for i in 0..4 {
+        for (owner, tenant) in self.reachable_shapes() {
+            let i = shape_index(owner, tenant);
             out.push(("fetch", &*self.fetch[i]));
             out.push(("page", &*self.page_first[i]));
             out.push(("page after", &*self.page_after[i]));
             out.push(("delete", &*self.delete[i]));
         }
         out.push(("insert", &*self.insert));
+        out
+    }
+
+    /// The `UPDATE` of one field in each scope shape, for query-plan tests (updates are built
+    /// per request, their WHERE clause is the one [`Self::scope_text`] writes).
+    pub(crate) fn update_texts(&self, field: &Field) -> Vec<String> {
+        let mut out = Vec::new();
+        for (owner, tenant) in self.reachable_shapes() {
+            let mut p = Params::new(self.dialect);
+            let mut sql = format!(
+                "UPDATE \"{}\" SET \"{}\" = {} WHERE \"{}\" = {}",
+                self.table,
+                field.name,
+                p.next(),
+                self.id,
+                p.next()
+            );
+            self.scope_text(owner, tenant, &mut p, &mut sql);
+            out.push(sql);
+        }
         out
     }
 }

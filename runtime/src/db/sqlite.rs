@@ -191,6 +191,20 @@ impl SqliteDb {
     }
 
     /// Rows of a read-only query (EXPLAIN, introspection), as text.
+    /// `EXPLAIN QUERY PLAN` of `sql`, whose parameters stay unbound: one line per step.
+    pub(crate) async fn query_plan(&self, sql: String) -> Result<Vec<String>, DbError> {
+        self.read(move |conn| {
+            let mut s = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).map_err(DbError::from_sqlite)?;
+            let mut rows = s.raw_query();
+            let mut out = Vec::new();
+            while let Some(r) = rows.next().map_err(DbError::from_sqlite)? {
+                out.push(r.get::<_, String>(3).map_err(DbError::from_sqlite)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     pub(crate) async fn rows_as_text(&self, sql: String) -> Result<Vec<Vec<String>>, DbError> {
         self.read(move |conn| {
             let mut s = conn.prepare(&sql).map_err(DbError::from_sqlite)?;

@@ -51,7 +51,12 @@ impl<R: Resource> Table<R> {
 
     /// Every statement text, for snapshots and query-plan tests.
     pub fn statement_texts(&self) -> Vec<(&'static str, String)> {
-        self.statements.texts().into_iter().map(|(k, s)| (k, s.to_owned())).collect()
+        let mut out: Vec<(&'static str, String)> =
+            self.statements.texts().into_iter().map(|(k, s)| (k, s.to_owned())).collect();
+        if let Some(f) = R::policy().fields.iter().find(|f| !f.primary) {
+            out.extend(self.statements.update_texts(f).into_iter().map(|s| ("update", s)));
+        }
+        out
     }
 
     /// The database.

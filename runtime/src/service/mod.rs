@@ -203,7 +203,7 @@ impl Service {
         }
         if self.create_tables {
             for p in &self.policies {
-                self.db.batch(&crate::db::create_table_sql(p, self.db.dialect())).await?;
+                self.db.batch(&crate::db::schema_script(p, self.db.dialect())).await?;
             }
         }
         Ok(())

@@ -2,4 +2,8 @@
 
 CREATE TABLE IF NOT EXISTS "posts" ("id" UUID PRIMARY KEY NOT NULL, "org_id" TEXT NOT NULL, "author_id" TEXT NOT NULL, "title" TEXT NOT NULL, "body" TEXT NOT NULL, "status" TEXT NOT NULL, "editor_note" TEXT, "created_at" TIMESTAMPTZ NOT NULL, "_version" BIGINT NOT NULL DEFAULT 1);
 
+CREATE INDEX IF NOT EXISTS "posts_org_id_id_idx" ON "posts" ("org_id", "id");
+
+CREATE INDEX IF NOT EXISTS "posts_org_id_author_id_id_idx" ON "posts" ("org_id", "author_id", "id");
+
 CREATE TABLE IF NOT EXISTS "announcements" ("id" UUID PRIMARY KEY NOT NULL, "headline" TEXT NOT NULL, "body" TEXT NOT NULL, "created_at" TIMESTAMPTZ NOT NULL);

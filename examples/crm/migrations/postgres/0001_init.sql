@@ -2,4 +2,10 @@
 
 CREATE TABLE IF NOT EXISTS "contacts" ("id" UUID PRIMARY KEY NOT NULL, "company_id" TEXT NOT NULL, "rep_id" TEXT NOT NULL, "name" TEXT NOT NULL, "email" TEXT NOT NULL, "website" TEXT, "score" BIGINT NOT NULL, "tier" TEXT NOT NULL, "created_at" TIMESTAMPTZ NOT NULL);
 
+CREATE INDEX IF NOT EXISTS "contacts_company_id_id_idx" ON "contacts" ("company_id", "id");
+
+CREATE INDEX IF NOT EXISTS "contacts_company_id_rep_id_id_idx" ON "contacts" ("company_id", "rep_id", "id");
+
 CREATE TABLE IF NOT EXISTS "deals" ("id" UUID PRIMARY KEY NOT NULL, "company_id" TEXT NOT NULL, "title" TEXT NOT NULL, "amount_cents" BIGINT NOT NULL, "won" BOOLEAN NOT NULL, "close_on" DATE);
+
+CREATE INDEX IF NOT EXISTS "deals_company_id_id_idx" ON "deals" ("company_id", "id");

@@ -2,4 +2,6 @@
 
 CREATE TABLE IF NOT EXISTS "orders" ("id" UUID PRIMARY KEY NOT NULL, "owner_id" TEXT NOT NULL, "item" TEXT NOT NULL, "quantity" BIGINT NOT NULL, "status" TEXT NOT NULL, "internal_note" TEXT, "card_last4" TEXT, "created_at" TIMESTAMPTZ NOT NULL);
 
+CREATE INDEX IF NOT EXISTS "orders_owner_id_id_idx" ON "orders" ("owner_id", "id");
+
 CREATE TABLE IF NOT EXISTS "products" ("id" UUID PRIMARY KEY NOT NULL, "name" TEXT NOT NULL, "price_cents" BIGINT NOT NULL, "cost_cents" BIGINT NOT NULL, "supplier_api_key" TEXT);

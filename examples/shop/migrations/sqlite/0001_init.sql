@@ -2,4 +2,6 @@
 
 CREATE TABLE IF NOT EXISTS "orders" ("id" TEXT PRIMARY KEY NOT NULL, "owner_id" TEXT NOT NULL, "item" TEXT NOT NULL, "quantity" INTEGER NOT NULL, "status" TEXT NOT NULL, "internal_note" TEXT, "card_last4" TEXT, "created_at" TEXT NOT NULL);
 
+CREATE INDEX IF NOT EXISTS "orders_owner_id_id_idx" ON "orders" ("owner_id", "id");
+
 CREATE TABLE IF NOT EXISTS "products" ("id" TEXT PRIMARY KEY NOT NULL, "name" TEXT NOT NULL, "price_cents" INTEGER NOT NULL, "cost_cents" INTEGER NOT NULL, "supplier_api_key" TEXT);

@@ -2,4 +2,6 @@
 
 CREATE TABLE IF NOT EXISTS "types" ("id" TEXT PRIMARY KEY NOT NULL, "owner_id" TEXT NOT NULL, "fn" TEXT NOT NULL, "match" INTEGER, "async" TEXT, "where" TEXT NOT NULL);
 
+CREATE INDEX IF NOT EXISTS "types_owner_id_id_idx" ON "types" ("owner_id", "id");
+
 CREATE TABLE IF NOT EXISTS "options" ("id" TEXT PRIMARY KEY NOT NULL, "some" TEXT NOT NULL, "none" INTEGER NOT NULL, "result" REAL, "default" TEXT, "box" TEXT);
