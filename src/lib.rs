@@ -57,6 +57,13 @@ pub mod types {
     pub use securegen_runtime::uuid::Uuid;
 }
 
+/// The allocator generated services install (feature `mimalloc`):
+/// `#[global_allocator] static GLOBAL: securegen::alloc::MiMalloc = securegen::alloc::MiMalloc;`.
+#[cfg(feature = "mimalloc")]
+pub mod alloc {
+    pub use mimalloc::MiMalloc;
+}
+
 /// What an app of annotated structs uses: `use securegen::prelude::*;`.
 pub mod prelude {
     #[cfg(feature = "derive")]

@@ -28,11 +28,9 @@ pub const NO_CONTROL_PATTERN: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\
 
 /// The RFC 9562 hyphenated form, lower or upper case: `0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e`.
 pub fn parse_uuid(s: &str) -> Option<uuid::Uuid> {
-    let shape = s.len() == 36
-        && s.bytes()
-            .enumerate()
-            .all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() });
-    if shape { uuid::Uuid::try_parse(s).ok() } else { None }
+    // At 36 bytes the parser accepts only the hyphenated form (hyphens at 8, 13, 18, 23,
+    // hex digits elsewhere); the other forms it knows (simple, braced, URN) have other lengths.
+    if s.len() == 36 { uuid::Uuid::try_parse(s).ok() } else { None }
 }
 
 /// A calendar date `YYYY-MM-DD` that exists.
@@ -56,7 +54,26 @@ pub fn parse_timestamp(s: &str) -> Option<OffsetDateTime> {
     if !shape {
         return None;
     }
-    OffsetDateTime::parse(s, &Rfc3339).ok()
+    stored_timestamp(b).or_else(|| OffsetDateTime::parse(s, &Rfc3339).ok())
+}
+
+/// The form timestamps are stored in (`2026-11-22T10:00:00.123456Z`), read without a
+/// general parser: every row of a list decodes one, so it is the common case by far.
+fn stored_timestamp(b: &[u8]) -> Option<OffsetDateTime> {
+    if b.len() != 27 || b[19] != b'.' || b[26] != b'Z' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    let year = i32::try_from(num(0, 4)?).ok()?;
+    let month = time::Month::try_from(u8::try_from(num(5, 7)?).ok()?).ok()?;
+    let day = u8::try_from(num(8, 10)?).ok()?;
+    let date = Date::from_calendar_date(year, month, day).ok()?;
+    let (hour, minute, second) =
+        (u8::try_from(num(11, 13)?).ok()?, u8::try_from(num(14, 16)?).ok()?, u8::try_from(num(17, 19)?).ok()?);
+    let t = time::Time::from_hms_micro(hour, minute, second, num(20, 26)?).ok()?;
+    Some(date.with_time(t).assume_utc())
 }
 
 /// A date as written in JSON and stored.
@@ -103,7 +120,44 @@ pub fn well_formed(ty: FieldType, s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// The hyphenated form, checked the slow, obvious way.
+    fn hyphenated(s: &str) -> bool {
+        s.len() == 36
+            && s.bytes()
+                .enumerate()
+                .all(|(i, b)| if matches!(i, 8 | 13 | 18 | 23) { b == b'-' } else { b.is_ascii_hexdigit() })
+    }
+
+    proptest! {
+        #[test]
+        fn the_stored_form_reads_as_the_general_parser_reads_it(
+            secs in -62_000_000_000i64..250_000_000_000i64, micros in 0u32..1_000_000, digits in 0usize..=9,
+        ) {
+            let t = OffsetDateTime::from_unix_timestamp(secs).unwrap().replace_microsecond(micros).unwrap();
+            let stored = format_timestamp(t);
+            prop_assert_eq!(stored_timestamp(stored.as_bytes()), OffsetDateTime::parse(&stored, &Rfc3339).ok());
+            prop_assert_eq!(parse_timestamp(&stored), Some(t));
+            // Any other width of fraction is not the stored form, and goes the general way.
+            let other = format!("{}.{}Z", &stored[..19], &"123456789"[..digits]);
+            prop_assert_eq!(parse_timestamp(&other), OffsetDateTime::parse(&other, &Rfc3339).ok());
+        }
+
+        #[test]
+        fn uuids_are_accepted_exactly_in_the_hyphenated_form(
+            s in prop_oneof![
+                "[0-9a-fA-F-]{36}",
+                "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                "\\PC{30,40}",
+                "[0-9a-f{}:urn-]{32,45}",
+            ]
+        ) {
+            prop_assert_eq!(parse_uuid(&s).is_some(), hyphenated(&s), "{:?}", s);
+        }
+    }
 
     #[test]
     fn forms() {

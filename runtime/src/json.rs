@@ -58,10 +58,56 @@ impl JsonValue for uuid::Uuid {
 impl JsonValue for time::OffsetDateTime {
     fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'"');
-        // RFC 3339 output has no characters that need escaping.
-        let _ = self.format_into(out, &Rfc3339);
+        if !write_utc(*self, out) {
+            // RFC 3339 output has no characters that need escaping.
+            let _ = self.format_into(out, &Rfc3339);
+        }
         out.push(b'"');
     }
+}
+
+/// RFC 3339 exactly as `time` writes it (`2026-01-02T03:04:05.5Z`: the fraction without
+/// trailing zeros, none when zero) for the common case, a UTC time of a four-digit year,
+/// without the general formatter: every row of a list writes one. Answers whether it did.
+fn write_utc(t: time::OffsetDateTime, out: &mut Vec<u8>) -> bool {
+    if !t.offset().is_utc() || !(0..=9999).contains(&t.year()) {
+        return false;
+    }
+    let two = |out: &mut Vec<u8>, n: u8| out.extend_from_slice(&[b'0' + n / 10, b'0' + n % 10]);
+    let year = t.year().unsigned_abs();
+    out.extend_from_slice(&[
+        b'0' + (year / 1000) as u8,
+        b'0' + (year / 100 % 10) as u8,
+        b'0' + (year / 10 % 10) as u8,
+        b'0' + (year % 10) as u8,
+        b'-',
+    ]);
+    two(out, u8::from(t.month()));
+    out.push(b'-');
+    two(out, t.day());
+    out.push(b'T');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+    let mut nanos = t.nanosecond();
+    if nanos != 0 {
+        out.push(b'.');
+        let mut digits = 9;
+        while nanos.is_multiple_of(10) {
+            nanos /= 10;
+            digits -= 1;
+        }
+        let start = out.len();
+        out.resize(start + digits, b'0');
+        for slot in out[start..].iter_mut().rev() {
+            *slot = b'0' + (nanos % 10) as u8;
+            nanos /= 10;
+        }
+    }
+    out.push(b'Z');
+    true
 }
 
 impl JsonValue for time::Date {
@@ -115,7 +161,28 @@ impl<'a> JsonObject<'a> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    proptest! {
+        #[test]
+        fn timestamps_are_written_as_the_general_formatter_writes_them(
+            secs in -80_000_000_000i64..253_000_000_000i64,
+            nanos in prop_oneof![Just(0u32), 0u32..1_000_000_000, (0u32..1_000_000).prop_map(|m| m * 1000)],
+            offset in prop_oneof![Just(0i32), -50_000i32..50_000],
+        ) {
+            let t = time::OffsetDateTime::from_unix_timestamp(secs)
+                .unwrap()
+                .replace_nanosecond(nanos)
+                .unwrap()
+                .to_offset(time::UtcOffset::from_whole_seconds(offset - offset % 60).unwrap());
+            let mut fast = Vec::new();
+            t.write_json(&mut fast);
+            let general = format!("\"{}\"", t.format(&Rfc3339).unwrap_or_default());
+            prop_assert_eq!(String::from_utf8(fast).unwrap(), general);
+        }
+    }
 
     #[test]
     fn values_are_json() {

@@ -1,7 +1,7 @@
 //! Your business logic: implement the methods you need of `securegen::Hooks<R>` for each
 //! resource `R` (each has a default that does nothing). `securegen generate` never
 //! overwrites this file. When the spec gains a resource, add
-//! `impl Hooks<resources::NewResource> for Hooks {}` here.
+//! `impl ResourceHooks<resources::NewResource> for Hooks {}` here.
 
 use securegen::Hooks as ResourceHooks;
 

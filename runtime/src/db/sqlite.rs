@@ -75,12 +75,18 @@ fn create_private(path: &Path) -> Result<(), DbError> {
 }
 
 fn open(path: &Path, read_only: bool) -> Result<Connection, rusqlite::Error> {
+    // Readers open read-write and are then made query-only: a connection opened read-only
+    // cannot map the WAL index writable, and takes a file lock and copies the index for every
+    // read transaction instead.
     let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     } else {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX
     };
     let c = Connection::open_with_flags(path, flags)?;
+    if read_only {
+        c.pragma_update(None, "query_only", "ON")?;
+    }
     c.busy_timeout(BUSY_TIMEOUT)?;
     c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     // Plans that do not depend on bound values: without it a statement with `LIMIT ?` is
@@ -126,6 +132,13 @@ impl SqliteDb {
         &self,
         f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     ) -> Result<T, DbError> {
+        if let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() {
+            let conn = self.readers.lock().unwrap_or_else(PoisonError::into_inner).pop().ok_or(DbError::Closed)?;
+            let out = f(&conn);
+            self.readers.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+            drop(permit);
+            return out;
+        }
         let permit = Arc::clone(&self.permits).acquire_owned().await.map_err(|_| DbError::Closed)?;
         let readers = Arc::clone(&self.readers);
         tokio::task::spawn_blocking(move || {
