@@ -49,6 +49,13 @@ pub use securegen_runtime::{
 #[cfg(feature = "derive")]
 pub use securegen_macros::secure_resource;
 
+/// The migration files of an app, compiled in: `securegen::migrations!()` reads
+/// `migrations/{sqlite,postgres}/NNNN_name.sql` under the crate root (`<app> migrate new`
+/// writes them). Give the app a `build.rs` with `println!("cargo::rerun-if-changed=migrations");`
+/// so that a new file is seen without touching the source.
+#[cfg(feature = "derive")]
+pub use securegen_macros::migrations;
+
 /// The Rust types of field values: `uuid` fields are [`types::Uuid`], `timestamp` fields
 /// [`types::OffsetDateTime`], `date` fields [`types::Date`]; the others are `String`, `i64`,
 /// `f64` and `bool`, each in `Option` when the field is optional.

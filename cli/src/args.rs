@@ -69,7 +69,8 @@ pub(crate) enum Command {
         #[arg(long)]
         workspace_member: bool,
     },
-    /// Rewrite the @generated files of the service here from its securegen.yaml.
+    /// Rewrite the @generated files of the service here from its securegen.yaml, and write the
+    /// next migration for what changed in it (never rewriting one already written).
     Generate {
         /// Report drift and exit 1 instead of writing (for CI).
         #[arg(long)]
@@ -77,9 +78,13 @@ pub(crate) enum Command {
         /// With --check, also print what would change, as a line diff.
         #[arg(long, requires = "check")]
         diff: bool,
-        /// Overwrite generated files even when they were edited by hand.
+        /// Overwrite generated files even when they were edited by hand (migrations never).
         #[arg(long)]
         force: bool,
+        /// Write a migration that can lose data (a dropped field or resource, a narrowing type
+        /// change, an optional field made required); without it such a change writes nothing.
+        #[arg(long)]
+        allow_destructive: bool,
         /// Replace embedded templates by the files of this directory.
         #[arg(long)]
         templates: Option<PathBuf>,

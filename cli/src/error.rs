@@ -30,6 +30,12 @@ pub enum RenderError {
     /// A JSON document could not be written.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The spec changed in a way no migration can make in place.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Plan(Vec<securegen_model::migrate::PlanError>),
+    /// The spec change can lose data and `--allow-destructive` was not given.
+    #[error("{} change(s) can lose data: pass --allow-destructive to write them", .0.len())]
+    Destructive(Vec<(securegen_model::migrate::Change, String)>),
 }
 
 /// A usage or I/O failure.

@@ -44,9 +44,15 @@ pub fn run() -> ExitCode {
             };
             commands::new::run(&args, style)
         }
-        Command::Generate { check, diff, force, templates, dir } => {
-            let args =
-                commands::generate::GenerateArgs { dir: &dir, check, diff, force, templates: templates.as_deref() };
+        Command::Generate { check, diff, force, allow_destructive, templates, dir } => {
+            let args = commands::generate::GenerateArgs {
+                dir: &dir,
+                check,
+                diff,
+                force,
+                allow_destructive,
+                templates: templates.as_deref(),
+            };
             commands::generate::run(&args, style)
         }
         Command::Token { sub, roles, claims, ttl, dir } => commands::token::run(&commands::token::TokenArgs {

@@ -231,4 +231,32 @@ fn audit_cites_spec_lines_and_diff_exits_1_when_exposure_grows() {
     assert!(stdout(&narrows).starts_with("- [order]"), "{}", stdout(&narrows));
     let invalid = run(&["diff", path(&shop()), path(&fixture("invalid", "46-unknown-role-near-miss.yaml"))]);
     assert_eq!(code(&invalid), 2);
+
+    // Schema changes are listed beside exposure changes: what `generate` would migrate.
+    let evolved = dir.join("evolved.yaml");
+    let src = std::fs::read_to_string(shop()).expect("shop").replacen(
+        "      internal_note: { type: string, redact: true, optional: true, write: [update], write_roles: [admin] }\n",
+        "      note:          { type: string, optional: true, write: [create, update] }\n",
+        1,
+    );
+    std::fs::write(&evolved, src).expect("write");
+    let schema = run(&["diff", path(&shop()), path(&evolved)]);
+    let text = stdout(&schema);
+    assert!(text.contains("schema:\n"), "{text}");
+    assert!(text.contains("~ [order] add field `order.note` (text, optional)"), "{text}");
+    assert!(text.contains("~ [order] drop field `order.internal_note`"), "{text}");
+    assert!(text.contains("! destructive: drops field `order.internal_note`"), "{text}");
+    let json = run(&["diff", "--format", "json", path(&shop()), path(&evolved)]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("json");
+    let destructive: Vec<&str> = v["schema"]
+        .as_array()
+        .expect("schema")
+        .iter()
+        .filter(|c| !c["destructive"].is_null())
+        .filter_map(|c| c["what"].as_str())
+        .collect();
+    assert_eq!(destructive, ["drop field `order.internal_note`"], "{v}");
+    assert!(v["exposure"].as_array().is_some_and(|e| !e.is_empty()), "{v}");
+    let same = run(&["diff", path(&shop()), path(&shop())]);
+    assert!(!stdout(&same).contains("schema:"), "no layout change, no schema section: {}", stdout(&same));
 }

@@ -85,6 +85,7 @@ fn pipeline(n: [&str; 10]) -> Result<bool, TestCaseError> {
         standalone: true,
         templates: None,
         secret: "0".repeat(64),
+        history: Default::default(),
     };
     let files = render(&spec, &opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let total: usize = files.iter().map(|f| f.contents.len()).sum();

@@ -170,10 +170,16 @@ fn a_removed_resource_takes_its_generated_module_with_it() {
     std::fs::write(&spec, without_products).unwrap();
     let check = securegen(&["generate", "--check"], Some(&dir));
     assert_eq!(code(&check), 1);
-    assert!(err(&check).contains("stale: src/resources/product.rs"), "{}", err(&check));
-    let done = securegen(&["generate"], Some(&dir));
+    assert!(err(&check).contains("drops resource `product`"), "{}", err(&check));
+    let refused = securegen(&["generate"], Some(&dir));
+    assert_eq!(code(&refused), 1, "dropping a resource drops its rows: {}", err(&refused));
+    assert!(err(&refused).contains("securegen.yaml:17: drops resource `product`"), "{}", err(&refused));
+    assert!(dir.join("src/resources/product.rs").exists(), "a refused generate writes nothing");
+    let done = securegen(&["generate", "--allow-destructive"], Some(&dir));
     assert_eq!(code(&done), 0, "{}", err(&done));
     assert!(!dir.join("src/resources/product.rs").exists(), "the module of the removed resource is gone");
+    let drop = std::fs::read_to_string(dir.join("migrations/sqlite/0002_drop_product.sql")).unwrap();
+    assert!(drop.contains("DROP TABLE \"products\""), "{drop}");
     assert_eq!(code(&securegen(&["generate", "--check"], Some(&dir))), 0);
 }
 

@@ -246,6 +246,7 @@ fn files(t: &Texts) -> BTreeMap<String, String> {
         standalone: true,
         templates: None,
         secret: "0".repeat(64),
+        history: Default::default(),
     };
     let rendered: Vec<File> = render(&spec, &opts).unwrap_or_else(|e| panic!("renders: {e}\n{yaml}"));
     rendered.into_iter().map(|f| (f.path.display().to_string(), f.contents)).collect()

@@ -109,6 +109,7 @@ fn field(krate: &syn::Path, f: &Field) -> TokenStream {
     let read_roles = opt(f.read_roles.as_deref(), |r| roles(krate, r));
     let server = opt(f.server, |s| variant(krate, "ServerValue", s));
     let description = opt_string(f.description.as_deref());
+    let renamed_from = opt_string(f.renamed_from.as_deref());
     quote!(#krate::model::Field {
         name: #name,
         ty: #ty,
@@ -127,6 +128,7 @@ fn field(krate: &syn::Path, f: &Field) -> TokenStream {
         redact: #redact,
         server: #server,
         description: #description,
+        renamed_from: #renamed_from,
     })
 }
 
@@ -150,6 +152,7 @@ pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
     let audit = variant(krate, "AuditLevel", r.audit);
     let (etag, deprecated) = (r.etag, r.deprecated);
     let sunset = opt_string(r.sunset.as_deref());
+    let renamed_from = opt_string(r.renamed_from.as_deref());
     quote!(#krate::model::Resource {
         name: #name,
         plural: #plural,
@@ -167,6 +170,7 @@ pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
         etag: #etag,
         deprecated: #deprecated,
         sunset: #sunset,
+        renamed_from: #renamed_from,
     })
 }
 

@@ -75,6 +75,9 @@ fn resource_args(r: &Resource, roles: &[String], api_version: &str, krate: &syn:
     if let Some(d) = &r.description {
         args.push(quote!(description = #d));
     }
+    if let Some(from) = &r.renamed_from {
+        args.push(quote!(renamed_from = #from));
+    }
     if krate != &syn::parse_quote!(::securegen) {
         args.push(quote!(crate = #krate));
     }
@@ -152,6 +155,9 @@ fn field(f: &Field, krate: &syn::Path) -> TokenStream {
     }
     if let Some(d) = &f.description {
         attrs.push(quote!(description = #d));
+    }
+    if let Some(from) = &f.renamed_from {
+        attrs.push(quote!(renamed_from = #from));
     }
     let name = ident(&f.name);
     let ty = if f.optional { quote!(::std::option::Option<#rust_ty>) } else { rust_ty };

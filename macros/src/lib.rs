@@ -5,6 +5,13 @@
 
 use proc_macro::TokenStream;
 
+/// The migration files under `migrations/` (or the directory given), compiled in, in order:
+/// `Service::builder(..).migrations(securegen::migrations!())`.
+#[proc_macro]
+pub fn migrations(input: TokenStream) -> TokenStream {
+    securegen_macros_core::migrations(input.into()).into()
+}
+
 /// Declares a secure resource. See the `securegen` crate for the grammar.
 #[proc_macro_attribute]
 pub fn secure_resource(args: TokenStream, item: TokenStream) -> TokenStream {

@@ -203,6 +203,8 @@ codes! {
     WriteRolesWithoutWrite = "write-roles-without-write",
     /// Two resources with the same plural or type name.
     NameClash = "name-clash",
+    /// `renamed_from:` that cannot be a rename.
+    BadRename = "bad-rename",
     /// Lint: a sensitive-looking field that is readable.
     SensitiveField = "sensitive-field",
     /// Lint: an action open to callers without a token.

@@ -14,6 +14,7 @@
 #![forbid(unsafe_code)]
 
 pub mod limits;
+pub mod migrate;
 pub mod model;
 #[cfg(feature = "openapi")]
 pub mod openapi;

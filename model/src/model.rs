@@ -303,6 +303,10 @@ pub struct Resource {
     pub deprecated: bool,
     /// `YYYY-MM-DD` for the `Sunset` header.
     pub sunset: Option<String>,
+    /// The name the resource had before (`renamed_from:`): the migration renames the table
+    /// and keeps its rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl Resource {
@@ -397,6 +401,10 @@ pub struct Field {
     pub server: Option<ServerValue>,
     /// Free text.
     pub description: Option<String>,
+    /// The name the field had before (`renamed_from:`): the migration renames the column
+    /// and keeps its values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_from: Option<String>,
 }
 
 impl Field {

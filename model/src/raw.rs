@@ -183,6 +183,10 @@ raw! {
         "sunset" sunset: String,
         /// Free text for the OpenAPI document.
         "description" description: String,
+        /// The resource's name before a rename: the next migration renames its table and
+        /// keeps its rows.
+        #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"))]
+        "renamed_from" renamed_from: String,
     }
 }
 
@@ -264,5 +268,9 @@ raw! {
         "server" server: ServerValue,
         /// Free text.
         "description" description: String,
+        /// The field's name before a rename: the next migration renames its column and keeps
+        /// its values.
+        #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"))]
+        "renamed_from" renamed_from: String,
     }
 }

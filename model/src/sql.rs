@@ -2,10 +2,7 @@
 //! and the runtime runs the same statements. Identifiers are table and field names from a
 //! validated spec (`^[a-z][a-z0-9_]*$`), always double-quoted; values are never in the text.
 
-use std::fmt::Write as _;
-
 use crate::model::Resource;
-use crate::vocab::FieldType;
 
 /// The column holding the row version of `etag: true` resources.
 pub const VERSION_COLUMN: &str = "_version";
@@ -17,23 +14,6 @@ pub enum Dialect {
     Sqlite,
     /// `$n` placeholders, `BIGINT`/`DOUBLE PRECISION`/`BOOLEAN`/`TEXT`.
     Postgres,
-}
-
-/// The column type of a field type in a dialect. SQLite keeps uuids, timestamps (UTC,
-/// microseconds, fixed width, so that text order is time order) and dates as text;
-/// PostgreSQL has native types for them.
-pub fn column_type(d: Dialect, ty: FieldType) -> &'static str {
-    match (d, ty) {
-        (Dialect::Sqlite, FieldType::Int | FieldType::Bool) => "INTEGER",
-        (Dialect::Sqlite, FieldType::Float) => "REAL",
-        (Dialect::Postgres, FieldType::Int) => "BIGINT",
-        (Dialect::Postgres, FieldType::Float) => "DOUBLE PRECISION",
-        (Dialect::Postgres, FieldType::Bool) => "BOOLEAN",
-        (Dialect::Postgres, FieldType::Uuid) => "UUID",
-        (Dialect::Postgres, FieldType::Timestamp) => "TIMESTAMPTZ",
-        (Dialect::Postgres, FieldType::Date) => "DATE",
-        _ => "TEXT",
-    }
 }
 
 /// Longest identifier PostgreSQL keeps whole (it truncates longer ones silently).
@@ -97,13 +77,12 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 /// The statements that create a resource's table and its indexes, each without a trailing
-/// `;`, all idempotent (`IF NOT EXISTS`).
+/// `;`, all idempotent (`IF NOT EXISTS`): the first migration of a resource, and what
+/// `create_missing_tables` runs.
 pub fn schema_sql(r: &Resource, d: Dialect) -> Vec<String> {
-    let mut out = vec![create_table_sql(r, d)];
-    out.extend(indexes(r).iter().map(|ix| {
-        let cols: Vec<String> = ix.columns.iter().map(|c| format!("\"{c}\"")).collect();
-        format!("CREATE INDEX IF NOT EXISTS \"{}\" ON \"{}\" ({})", ix.name, r.table, cols.join(", "))
-    }));
+    let table = crate::migrate::Table::of(r);
+    let mut out = vec![crate::migrate::create_table(&table, d)];
+    out.extend(table.indexes.iter().map(|ix| crate::migrate::create_index(&table.name, ix)));
     out
 }
 
@@ -114,29 +93,9 @@ pub fn schema_script(r: &Resource, d: Dialect) -> String {
     script
 }
 
-/// The `CREATE TABLE` of a resource in a dialect.
+/// The `CREATE TABLE` of a resource in a dialect (without its indexes).
 pub fn create_table_sql(r: &Resource, d: Dialect) -> String {
-    let cols: Vec<String> = r
-        .fields
-        .iter()
-        .map(|f| {
-            let mut c = format!("\"{}\" {}", f.name, column_type(d, f.ty));
-            if f.primary {
-                c.push_str(" PRIMARY KEY");
-            }
-            if !f.optional {
-                c.push_str(" NOT NULL");
-            }
-            c
-        })
-        .collect();
-    let mut sql = format!("CREATE TABLE IF NOT EXISTS \"{}\" ({}", r.table, cols.join(", "));
-    if r.etag {
-        let int = if d == Dialect::Postgres { "BIGINT" } else { "INTEGER" };
-        let _ = write!(sql, ", \"{VERSION_COLUMN}\" {int} NOT NULL DEFAULT 1");
-    }
-    sql.push(')');
-    sql
+    crate::migrate::create_table(&crate::migrate::Table::of(r), d)
 }
 
 #[cfg(test)]

@@ -164,6 +164,7 @@ const TABLE: &[(&str, Edits, Expect)] = &[
     ("resources.*", &[("resources.order.description", None)], Expect::Neutral),
     ("resources.*.description", &[("resources.order.description", Some("Other."))], Expect::Neutral),
     ("resources.*.plural", &[("resources.order.plural", Some("purchases"))], Expect::Neutral),
+    ("resources.*.renamed_from", &[("resources.order.renamed_from", Some("purchase"))], Expect::Neutral),
     ("resources.*.owner", &[("resources.order.owner", None)], Expect::Widens),
     (
         "resources.*.tenant",
@@ -236,6 +237,11 @@ const TABLE: &[(&str, Edits, Expect)] = &[
         "resources.*.fields.*.server",
         &[("resources.order.fields.placed", Some("{ type: timestamp, optional: true }"))],
         Expect::Widens,
+    ),
+    (
+        "resources.*.fields.*.renamed_from",
+        &[("resources.order.fields.item.renamed_from", Some("thing"))],
+        Expect::Neutral,
     ),
     (
         "resources.*.fields.*.description",

@@ -27,6 +27,19 @@ pub struct Authorized<R> {
 }
 
 impl<R: Resource> Authorized<R> {
+    /// Every row, for the service's own maintenance (`migrate --check` reads each stored row
+    /// once); never reachable from a request: no handler constructs it.
+    pub(crate) fn maintenance() -> Self {
+        Self {
+            action: Action::List,
+            subject: None,
+            roles: Vec::new(),
+            owner: None,
+            tenant: None,
+            _resource: PhantomData,
+        }
+    }
+
     /// The action that was authorized.
     pub fn action(&self) -> Action {
         self.action

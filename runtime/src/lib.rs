@@ -28,6 +28,7 @@ pub mod harden;
 pub mod hooks;
 pub mod json;
 pub mod limits;
+pub mod migrate;
 pub mod page;
 pub mod proxies;
 pub mod resource;

@@ -115,6 +115,17 @@ impl Rules {
         if errors.is_empty() { Ok(body) } else { Err(ApiError::Unprocessable { errors }) }
     }
 
+    /// The fields of a stored row (as its JSON view) whose value the rules refuse now: rules
+    /// tighten, rows stay; reads never fail on them, `migrate --check` counts them.
+    pub fn violations(&self, resource: &securegen_model::Resource, row: &Map<String, Value>) -> Vec<usize> {
+        (0..resource.fields.len())
+            .filter(|&i| {
+                let f = &resource.fields[i];
+                f.server.is_none() && !f.primary && row.get(&f.name).is_some_and(|v| self.check(i, f, v).is_err())
+            })
+            .collect()
+    }
+
     /// The checks of one present value; `Err` is the detail to report.
     fn check(&self, i: usize, f: &Field, v: &Value) -> Result<(), Violation> {
         if v.is_null() {
@@ -237,6 +248,7 @@ mod tests {
             redact: false,
             server: None,
             description: None,
+            renamed_from: None,
         };
         let rules = Rules { patterns: vec![None] };
         for bad in [

@@ -10,7 +10,13 @@ use securegen_model::render::{Style, text};
 
 use crate::commands::new::write;
 use crate::error::CliError;
-use crate::generate::{self, Dependency, File, Options, Owner};
+use securegen_model::diag::KeyPath;
+use securegen_model::migrate::Change;
+
+use securegen_model::migrate::{SNAPSHOT_PATH, Snapshot, parse_file_name};
+
+use crate::generate::evolve::History;
+use crate::generate::{self, Dependency, File, Options, Owner, RenderError};
 use crate::manifest::{Manifest, hash};
 use crate::source;
 
@@ -20,6 +26,7 @@ pub(crate) struct GenerateArgs<'a> {
     pub(crate) check: bool,
     pub(crate) diff: bool,
     pub(crate) force: bool,
+    pub(crate) allow_destructive: bool,
     pub(crate) templates: Option<&'a Path>,
 }
 
@@ -32,12 +39,27 @@ struct Changes {
     edited: Vec<String>,
     /// Files an earlier spec generated and this one does not (a removed resource's module).
     stale: Vec<String>,
+    /// Migrations changed since they were written.
+    migrations_edited: Vec<String>,
+    /// Migrations recorded in the manifest and gone from the disk.
+    migrations_missing: Vec<String>,
+}
+
+/// Whether the manifest entry `key` is a migration: history, never stale.
+fn is_migration(key: &str) -> bool {
+    key.starts_with("migrations/")
+        && key.rsplit('/').next().and_then(securegen_model::migrate::parse_file_name).is_some()
+}
+
+/// Files `generate` writes: generated ones, and new migrations.
+fn written(f: &File) -> bool {
+    matches!(f.owner, Owner::Generated | Owner::Migration)
 }
 
 /// Compares `files` with the disk and the manifest.
 fn changes(dir: &Path, files: &[File], manifest: &Manifest) -> Changes {
     let mut c = Changes::default();
-    for f in files.iter().filter(|f| f.owner == Owner::Generated) {
+    for f in files.iter().filter(|f| written(f)) {
         let key = f.path.display().to_string();
         let on_disk = std::fs::read_to_string(dir.join(&f.path)).ok();
         if on_disk.as_deref() == Some(f.contents.as_str()) {
@@ -53,10 +75,21 @@ fn changes(dir: &Path, files: &[File], manifest: &Manifest) -> Changes {
         }
         c.drift.push(key);
     }
-    let produced: Vec<String> =
-        files.iter().filter(|f| f.owner == Owner::Generated).map(|f| f.path.display().to_string()).collect();
+    let produced: Vec<String> = files.iter().filter(|f| written(f)).map(|f| f.path.display().to_string()).collect();
     for (key, recorded) in &manifest.generated {
-        if produced.contains(key) || !dir.join(key).exists() {
+        if produced.contains(key) {
+            continue;
+        }
+        if is_migration(key) {
+            // History: a migration a database may have applied is never rewritten.
+            match std::fs::read_to_string(dir.join(key)) {
+                Ok(text) if hash(&text) != *recorded => c.migrations_edited.push(key.clone()),
+                Ok(_) => {}
+                Err(_) => c.migrations_missing.push(key.clone()),
+            }
+            continue;
+        }
+        if !dir.join(key).exists() {
             continue;
         }
         if std::fs::read_to_string(dir.join(key)).is_ok_and(|text| hash(&text) != *recorded) {
@@ -70,6 +103,9 @@ fn changes(dir: &Path, files: &[File], manifest: &Manifest) -> Changes {
 /// `--check`: lists (and with `--diff` shows) what would change; exit 1 when anything would.
 fn check(args: &GenerateArgs<'_>, files: &[File], c: &Changes) -> Result<ExitCode, CliError> {
     let mut out = std::io::stdout().lock();
+    if refuse_history(c)? {
+        return Ok(ExitCode::from(1));
+    }
     if c.drift.is_empty() && c.stale.is_empty() {
         writeln!(out, "generated files are up to date")?;
         return Ok(ExitCode::SUCCESS);
@@ -92,10 +128,31 @@ fn check(args: &GenerateArgs<'_>, files: &[File], c: &Changes) -> Result<ExitCod
     Ok(ExitCode::from(1))
 }
 
+/// Reports migrations edited or deleted after they were written; answers whether there was
+/// any. A database may have applied them: the service would refuse to start (checksum), and
+/// rewriting them here would hide the problem, so not even `--force` does.
+fn refuse_history(c: &Changes) -> Result<bool, CliError> {
+    let mut err = std::io::stderr().lock();
+    for m in &c.migrations_edited {
+        writeln!(err, "migration edited after it was written: {m}")?;
+    }
+    for m in &c.migrations_missing {
+        writeln!(err, "migration deleted after it was written: {m}")?;
+    }
+    let any = !c.migrations_edited.is_empty() || !c.migrations_missing.is_empty();
+    if any {
+        writeln!(
+            err,
+            "restore the migration as it was written (git checkout); a change belongs in securegen.yaml, and becomes the next migration"
+        )?;
+    }
+    Ok(any)
+}
+
 /// Writes what drifted, removes what is stale, and records the hashes.
 fn apply(args: &GenerateArgs<'_>, files: &[File], c: &Changes, mut manifest: Manifest) -> Result<(), CliError> {
     let mut out = std::io::stdout().lock();
-    for f in files.iter().filter(|f| f.owner == Owner::Generated) {
+    for f in files.iter().filter(|f| written(f)) {
         let key = f.path.display().to_string();
         if c.drift.contains(&key) {
             write(args.dir, &f.path, &f.contents, false)?;
@@ -109,7 +166,10 @@ fn apply(args: &GenerateArgs<'_>, files: &[File], c: &Changes, mut manifest: Man
         writeln!(out, "removed {key} (no longer generated)")?;
     }
     write(args.dir, Path::new(crate::manifest::PATH), &manifest.to_text(), false)?;
-    let total = files.iter().filter(|f| f.owner == Owner::Generated).count();
+    for f in files.iter().filter(|f| f.owner == Owner::Migration) {
+        writeln!(out, "new migration {}", f.path.display())?;
+    }
+    let total = files.iter().filter(|f| written(f)).count();
     writeln!(out, "{} file(s) rewritten, {} unchanged", c.drift.len(), total - c.drift.len())?;
     Ok(())
 }
@@ -137,6 +197,7 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
         writeln!(err, "`{name}` is invalid: nothing was generated")?;
         return Ok(ExitCode::from(1));
     };
+    let history = history(args.dir, args.allow_destructive)?;
     // User files are not rewritten, so their inputs (dependency, secret) do not matter here.
     let opts = Options {
         spec_yaml: &yaml,
@@ -144,12 +205,19 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
         standalone: true,
         templates: args.templates,
         secret: String::new(),
+        history,
     };
-    let files = generate::render(spec, &opts)?;
+    let files = match generate::render(spec, &opts) {
+        Ok(files) => files,
+        Err(e) => return refused_change(&spec_path, &yaml, e, style),
+    };
     let manifest = Manifest::load(args.dir);
     let c = changes(args.dir, &files, &manifest);
     if args.check {
         return check(args, &files, &c);
+    }
+    if refuse_history(&c)? {
+        return Ok(ExitCode::from(1));
     }
     if !c.edited.is_empty() && !args.force {
         let mut err = std::io::stderr().lock();
@@ -165,4 +233,73 @@ pub(crate) fn run(args: &GenerateArgs<'_>, style: Style) -> Result<ExitCode, Cli
     apply(args, &files, &c, manifest)?;
     hook_notes(args.dir, spec)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the service directory says of its migrations so far.
+fn history(dir: &Path, allow_destructive: bool) -> Result<History, CliError> {
+    let snapshot = match std::fs::read_to_string(dir.join(SNAPSHOT_PATH)) {
+        Ok(text) => Some(Snapshot::parse(&text).map_err(|e| {
+            CliError::Refused(format!("{} is not readable ({e}): restore it from version control", SNAPSHOT_PATH))
+        })?),
+        Err(_) => None,
+    };
+    let mut migrations: Vec<(u32, String)> = std::fs::read_dir(dir.join("migrations/sqlite"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(parse_file_name))
+        .collect();
+    migrations.sort();
+    if snapshot.is_none() && migrations.iter().any(|(v, _)| *v > 1) {
+        return Err(CliError::Refused(format!(
+            "migrations exist but {} does not: restore it from version control (it records what the last migration made)",
+            SNAPSHOT_PATH
+        )));
+    }
+    Ok(History { snapshot, migrations, allow_destructive })
+}
+
+/// Reports a spec change no migration may make (yet): each change with the spec line it is
+/// about, and what to do. Nothing is written.
+fn refused_change(spec_path: &Path, yaml: &str, e: RenderError, style: Style) -> Result<ExitCode, CliError> {
+    let name = spec_path.display().to_string();
+    let mut err = std::io::stderr().lock();
+    let label = match style {
+        Style::Ansi => "\x1b[1;31merror\x1b[0m",
+        Style::Plain => "error",
+    };
+    match e {
+        RenderError::Destructive(changes) => {
+            for (change, why) in &changes {
+                let line = spec_line(yaml, change).map(|l| format!("{name}:{l}: ")).unwrap_or_default();
+                writeln!(err, "{label}: {line}{why}")?;
+            }
+            writeln!(
+                err,
+                "nothing was written: these changes can lose data. Back the data up, then run `securegen generate --allow-destructive`"
+            )?;
+        }
+        RenderError::Plan(errors) => {
+            for e in &errors {
+                writeln!(err, "{label}: {name}: {e}\n  hint: {}", e.hint())?;
+            }
+            writeln!(err, "nothing was written")?;
+        }
+        other => return Err(other.into()),
+    }
+    Ok(ExitCode::from(1))
+}
+
+/// The line of the spec a change is about: the field, or the resource, or `resources:`.
+fn spec_line(yaml: &str, change: &Change) -> Option<usize> {
+    let resources = KeyPath::root().key("resources");
+    let resource = resources.key(change.resource());
+    let field = match change {
+        Change::AlterColumn { to, .. } => Some(to.name.as_str()),
+        _ => None,
+    };
+    field
+        .and_then(|f| securegen_model::line_of(yaml, &resource.key("fields").key(f)))
+        .or_else(|| securegen_model::line_of(yaml, &resource))
+        .or_else(|| securegen_model::line_of(yaml, &resources))
 }

@@ -94,6 +94,7 @@ pub(crate) fn run(args: &NewArgs<'_>, style: Style) -> Result<ExitCode, CliError
         standalone: args.standalone,
         templates: args.templates,
         secret: fresh_secret(),
+        history: Default::default(),
     };
     let files = generate::render(spec, &opts)?;
     // Everything rendered: only now is anything written.

@@ -20,7 +20,6 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("lib.rs.j2", include_str!("../../templates/service/lib.rs.j2")),
     ("resources_mod.rs.j2", include_str!("../../templates/service/resources_mod.rs.j2")),
     ("resource.rs.j2", include_str!("../../templates/service/resource.rs.j2")),
-    ("migration.sql.j2", include_str!("../../templates/service/migration.sql.j2")),
     ("security.rs.j2", include_str!("../../templates/service/security.rs.j2")),
     ("rustfmt.toml.j2", include_str!("../../templates/service/rustfmt.toml.j2")),
 ];

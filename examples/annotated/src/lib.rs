@@ -67,5 +67,5 @@ pub fn app() -> ServiceBuilder {
         .resource::<Project>(NoHooks)
         .resource::<Notice>(NoHooks)
         .routes(own_routes)
-        .create_missing_tables()
+        .migrations(securegen::migrations!())
 }

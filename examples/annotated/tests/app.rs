@@ -50,3 +50,17 @@ async fn the_generated_attacks_hold_on_the_annotated_structs() {
         }
     }
 }
+
+/// A change to an annotated struct needs its migration: `annotated migrate new` writes it. This
+/// test fails until someone has, so a struct and its tables cannot drift apart unnoticed.
+#[test]
+fn the_migrations_are_up_to_date_with_the_structs() {
+    use securegen::model::migrate::{Layout, SNAPSHOT_PATH, Snapshot, next};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(SNAPSHOT_PATH)).expect("the layout snapshot is committed");
+    let snapshot = Snapshot::parse(&text).expect("the layout snapshot parses");
+    let layout = Layout::of(annotated::app().policies());
+    let pending = next(Some(&snapshot), &layout, false).expect("no destructive change is pending");
+    assert!(pending.is_none(), "run `cargo run -p annotated -- migrate new`: {:?}", pending.map(|m| m.name));
+    assert_eq!(securegen::migrations!().len(), snapshot.version as usize, "every migration is compiled in");
+}

@@ -28,6 +28,7 @@ const RESOURCE_KEYS: &[&str] = &[
     "sunset",
     "api_version",
     "description",
+    "renamed_from",
     "crate",
 ];
 /// Keys of `#[field(...)]`.
@@ -45,6 +46,7 @@ const FIELD_KEYS: &[&str] = &[
     "values",
     "default",
     "description",
+    "renamed_from",
 ];
 
 /// Collects errors instead of stopping at the first (serde_derive's `Ctxt`).
@@ -253,6 +255,7 @@ fn resource_key(args: &mut ResourceArgs, key: &str, span: Span, meta: &ParseNest
         "audit" => args.audit = Some(word(meta.value()?)?),
         "sunset" => args.sunset = Some(word(meta.value()?)?),
         "description" => args.description = Some(word(meta.value()?)?),
+        "renamed_from" => args.renamed_from = Some(word(meta.value()?)?),
         "api_version" => args.api_version = Some(word(meta.value()?)?),
         "crate" => args.krate = Some(meta.value()?.parse()?),
         "roles" => args.roles = Some(list(meta.value()?, span)?),
@@ -297,6 +300,7 @@ fn field_key(f: &mut FieldArgs, key: &str, span: Span, meta: &ParseNestedMeta<'_
         "server" => f.server = Some(word(meta.value()?)?),
         "pattern" => f.pattern = Some(word(meta.value()?)?),
         "description" => f.description = Some(word(meta.value()?)?),
+        "renamed_from" => f.renamed_from = Some(word(meta.value()?)?),
         "write_roles" => f.write_roles = Some(list(meta.value()?, span)?),
         "read_roles" => f.read_roles = Some(list(meta.value()?, span)?),
         "write" => f.write = Some(words(meta, span)?),
@@ -331,6 +335,7 @@ fn field_args(field: &mut syn::Field, errors: &mut Errors) -> Option<FieldArgs> 
         server: None,
         pattern: None,
         description: None,
+        renamed_from: None,
         write: None,
         values: None,
         write_roles: None,

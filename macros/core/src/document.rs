@@ -96,6 +96,7 @@ fn field(f: &FieldArgs, at: KeyPath, spans: &mut Vec<(KeyPath, Span)>) -> syn::R
     b.text("server", f.server.as_ref());
     b.text("pattern", f.pattern.as_ref());
     b.text("description", f.description.as_ref());
+    b.text("renamed_from", f.renamed_from.as_ref());
     b.words("write", f.write.as_ref());
     b.words("values", f.values.as_ref());
     b.words("write_roles", f.write_roles.as_ref());
@@ -121,6 +122,7 @@ fn resource(
     b.text("audit", args.audit.as_ref());
     b.text("sunset", args.sunset.as_ref());
     b.text("description", args.description.as_ref());
+    b.text("renamed_from", args.renamed_from.as_ref());
     b.flag("etag", args.etag);
     b.flag("deprecated", args.deprecated);
     if let Some(t) = &args.tenant {

@@ -11,6 +11,7 @@
 mod ast;
 mod attr;
 mod document;
+mod embed;
 mod expand;
 mod fallback;
 mod ty;
@@ -18,6 +19,8 @@ mod typed;
 mod valid;
 
 use proc_macro2::TokenStream;
+
+pub use embed::migrations;
 
 /// Expands `#[secure_resource(args)]` on `item`. Never panics: errors become
 /// `compile_error!`s spanned at their cause, next to the re-emitted struct.

@@ -29,6 +29,7 @@ pub(super) struct FieldCtx<'l> {
 impl Validator<'_> {
     pub(super) fn field(&mut self, name: &str, f: &RawField, at: &KeyPath, ctx: &FieldCtx<'_>) -> Option<Field> {
         self.name(name, None, at, "field");
+        self.renamed_from(name, f.renamed_from.as_deref(), &at.key("renamed_from"));
         let ty = f.ty?;
         let redact = f.redact.unwrap_or(false);
         self.misplaced_constraints(f, ty, at);
@@ -76,6 +77,7 @@ impl Validator<'_> {
             redact,
             server,
             description: f.description.clone(),
+            renamed_from: f.renamed_from.clone(),
         })
     }
 

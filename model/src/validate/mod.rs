@@ -13,6 +13,7 @@ mod field;
 mod jwt;
 mod limits;
 mod names;
+mod rename;
 mod resource;
 mod service;
 
@@ -115,6 +116,7 @@ impl<'a> Validator<'a> {
             None => {}
         }
         self.name_clashes(&resources, &res_path);
+        self.resource_renames(&resources, &res_path);
 
         if self.sink.has_errors() {
             return None;

@@ -29,6 +29,7 @@ impl Validator<'_> {
     ) -> Option<Resource> {
         let type_name = name.to_upper_camel_case();
         self.name(name, Some(&type_name), at, "resource");
+        self.renamed_from(name, r.renamed_from.as_deref(), &at.key("renamed_from"));
         let plural = self.plural(name, r.plural.as_deref(), at);
         let limits = self.limits(defaults, r.limits.as_ref(), &at.key("limits"), false);
         let fields_path = at.key("fields");
@@ -81,7 +82,7 @@ impl Validator<'_> {
         {
             f.primary = true;
         }
-        Some(Resource {
+        let resource = Resource {
             type_name,
             path: format!("{base_path}/{plural}"),
             table: plural.clone(),
@@ -98,7 +99,10 @@ impl Validator<'_> {
             etag: r.etag.unwrap_or(false),
             deprecated,
             sunset: r.sunset.clone(),
-        })
+            renamed_from: r.renamed_from.clone(),
+        };
+        self.field_renames(&resource, &fields_path);
+        Some(resource)
     }
 
     /// The plural is the path segment and the table name: an identifier, written or derived.

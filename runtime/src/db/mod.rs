@@ -215,6 +215,47 @@ impl Db {
         }
     }
 
+    /// Applies the pending migrations of `list` (see [`crate::migrate`]).
+    pub async fn migrate(
+        &self,
+        list: &[crate::migrate::Migration],
+    ) -> Result<Vec<crate::migrate::Applied>, crate::migrate::MigrateError> {
+        match &*self.0 {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(s) => s.migrate(list).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => p.migrate(list).await,
+        }
+    }
+
+    /// The migrations the database has applied, in order.
+    pub async fn applied_migrations(&self) -> Result<Vec<crate::migrate::Applied>, DbError> {
+        match &*self.0 {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(s) => s.applied().await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => p.applied().await,
+        }
+    }
+
+    /// The columns of `policy`'s table the database does not have (all of them when the
+    /// table is missing): a service whose schema lacks one would answer 500 to every request
+    /// that reads it, so the start stops instead.
+    pub async fn missing_columns(&self, policy: &securegen_model::Resource) -> Result<Vec<String>, DbError> {
+        let table = securegen_model::migrate::Table::of(policy);
+        // The table name is a validated identifier (`^[a-z][a-z0-9_]*$`).
+        let sql = match self.dialect() {
+            Dialect::Sqlite => format!("SELECT name FROM pragma_table_info('{}')", table.name),
+            Dialect::Postgres => format!(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = '{}'",
+                table.name
+            ),
+        };
+        let present: Vec<String> =
+            self.rows_as_text(&sql).await?.into_iter().filter_map(|r| r.into_iter().next()).collect();
+        Ok(table.columns.into_iter().map(|c| c.name).filter(|c| !present.contains(c)).collect())
+    }
+
     /// How the database would run `sql` (parameters unbound): SQLite's `EXPLAIN QUERY PLAN`
     /// lines, or PostgreSQL's generic plan with sequential scans priced out — the plan of a
     /// large table, which tells whether an index serves the statement.

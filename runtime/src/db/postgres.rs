@@ -11,7 +11,11 @@ use super::bind::Bind;
 use super::row::PgRowReader;
 use super::sql::Statement;
 use super::{DbError, decode_row};
+use crate::migrate::{Applied, MigrateError, Migration, failed, pending, record_table};
 use crate::resource::{Resource, Row};
+
+/// The advisory lock instances take while they migrate ("securegen" in ASCII).
+const MIGRATION_LOCK: i64 = 0x7365_6375_7265_6765;
 
 /// How long a request waits for a pooled connection.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -89,6 +93,22 @@ impl PgDb {
         tx.commit().await.map_err(DbError::from_sqlx)
     }
 
+    /// The migrations the database has applied.
+    pub(crate) async fn applied(&self) -> Result<Vec<Applied>, DbError> {
+        let mut conn = self.pool.acquire().await.map_err(DbError::from_sqlx)?;
+        applied_on(&mut conn).await
+    }
+
+    /// Applies the pending migrations of `list` under an advisory lock (racing instances
+    /// wait, then find them applied), each in a transaction with its record. The lock dies
+    /// with the connection, which is closed afterwards whatever happened.
+    pub(crate) async fn migrate(&self, list: &[Migration]) -> Result<Vec<Applied>, MigrateError> {
+        let mut conn = self.pool.acquire().await.map_err(DbError::from_sqlx)?.detach();
+        let result = migrate_on(&mut conn, list).await;
+        let _ = sqlx::Connection::close(conn).await;
+        result
+    }
+
     /// The plan PostgreSQL would run `sql` with if its tables were large: on a connection of
     /// its own (closed afterwards, its settings changed), sequential scans are priced out and
     /// the plan is the generic one, for any parameter values.
@@ -136,4 +156,68 @@ impl PgDb {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(DbError::from_sqlx)?;
         Ok(rows.iter().map(|r| (0..r.len()).map(|i| r.try_get::<String, _>(i).unwrap_or_default()).collect()).collect())
     }
+}
+
+async fn applied_on(conn: &mut sqlx::PgConnection) -> Result<Vec<Applied>, DbError> {
+    use sqlx::Row as _;
+    let exists: bool = sqlx::query("SELECT to_regclass($1) IS NOT NULL")
+        .bind(crate::migrate::TABLE)
+        .fetch_one(&mut *conn)
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(DbError::from_sqlx)?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT version, name, checksum FROM \"{}\" ORDER BY version",
+        crate::migrate::TABLE
+    )))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(DbError::from_sqlx)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Applied {
+                version: u32::try_from(r.try_get::<i64, _>(0)?).unwrap_or(0),
+                name: r.try_get(1)?,
+                checksum: r.try_get(2)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(DbError::from_sqlx)
+}
+
+async fn migrate_on(conn: &mut sqlx::PgConnection, list: &[Migration]) -> Result<Vec<Applied>, MigrateError> {
+    use sqlx::Connection as _;
+    let dialect = super::Dialect::Postgres;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .execute(&mut *conn)
+        .await
+        .map_err(DbError::from_sqlx)?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(record_table(dialect))).execute(&mut *conn).await.map_err(DbError::from_sqlx)?;
+    let applied = applied_on(conn).await?;
+    let mut done = Vec::new();
+    for m in pending(list, &applied, dialect)? {
+        let mut tx = conn.begin().await.map_err(DbError::from_sqlx)?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(m.script(dialect).to_owned()))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| failed(m, dialect, DbError::from_sqlx(e)))?;
+        let checksum = m.checksum(dialect);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO \"{}\" (version, name, checksum) VALUES ($1, $2, $3)",
+            crate::migrate::TABLE
+        )))
+        .bind(i64::from(m.version))
+        .bind(m.name.as_ref())
+        .bind(&checksum)
+        .execute(&mut *tx)
+        .await
+        .map_err(DbError::from_sqlx)?;
+        tx.commit().await.map_err(DbError::from_sqlx)?;
+        done.push(Applied { version: m.version, name: m.name.to_string(), checksum });
+    }
+    Ok(done)
 }

@@ -16,6 +16,7 @@ use tokio::sync::{Semaphore, oneshot};
 use super::row::SqliteRow;
 use super::sql::Statement;
 use super::{DbError, decode_row};
+use crate::migrate::{Applied, MigrateError, Migration, failed, pending, record_table};
 use crate::resource::{Resource, Row};
 
 /// How long a connection waits for a lock before failing.
@@ -204,6 +205,16 @@ impl SqliteDb {
     }
 
     /// Rows of a read-only query (EXPLAIN, introspection), as text.
+    /// Applies the pending migrations of `list` on a connection of its own, each in an
+    /// immediate transaction (SQLite's write lock: another process migrating the same file
+    /// waits, then finds the migration applied). Foreign keys are checked at the end of each
+    /// migration rather than statement by statement, so that a table can be rebuilt.
+    pub(crate) async fn migrate(&self, list: &[Migration]) -> Result<Vec<Applied>, MigrateError> {
+        let path = self.path.clone();
+        let list = list.to_vec();
+        tokio::task::spawn_blocking(move || migrate_on(&path, &list)).await.map_err(|_| DbError::Closed)?
+    }
+
     /// `EXPLAIN QUERY PLAN` of `sql`, whose parameters stay unbound: one line per step.
     pub(crate) async fn query_plan(&self, sql: String) -> Result<Vec<String>, DbError> {
         self.read(move |conn| {
@@ -216,6 +227,11 @@ impl SqliteDb {
             Ok(out)
         })
         .await
+    }
+
+    /// The migrations the database has applied.
+    pub(crate) async fn applied(&self) -> Result<Vec<Applied>, DbError> {
+        self.read(applied_on).await
     }
 
     pub(crate) async fn rows_as_text(&self, sql: String) -> Result<Vec<Vec<String>>, DbError> {
@@ -292,4 +308,85 @@ fn write_loop(conn: &Connection, rx: &mpsc::Receiver<Job>) {
             reply(commit.as_deref());
         }
     }
+}
+
+/// The migrations `conn` has applied.
+pub(crate) fn applied_on(conn: &Connection) -> Result<Vec<Applied>, DbError> {
+    let exists: bool = conn
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [crate::migrate::TABLE],
+            |r| r.get(0),
+        )
+        .map_err(DbError::from_sqlite)?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut s = conn
+        .prepare(&format!("SELECT version, name, checksum FROM \"{}\" ORDER BY version", crate::migrate::TABLE))
+        .map_err(DbError::from_sqlite)?;
+    let rows = s
+        .query_map([], |r| {
+            Ok(Applied {
+                version: u32::try_from(r.get::<_, i64>(0)?).unwrap_or(0),
+                name: r.get(1)?,
+                checksum: r.get(2)?,
+            })
+        })
+        .map_err(DbError::from_sqlite)?;
+    rows.collect::<Result<_, _>>().map_err(DbError::from_sqlite)
+}
+
+fn migrate_on(path: &Path, list: &[Migration]) -> Result<Vec<Applied>, MigrateError> {
+    let dialect = super::Dialect::Sqlite;
+    let conn = open(path, false).map_err(DbError::from_sqlite)?;
+    conn.execute_batch(&record_table(dialect)).map_err(DbError::from_sqlite)?;
+    pending(list, &applied_on(&conn)?, dialect)?;
+    let mut done = Vec::new();
+    for m in list {
+        conn.execute_batch("PRAGMA foreign_keys = OFF; BEGIN IMMEDIATE").map_err(DbError::from_sqlite)?;
+        let result = (|| {
+            // Under the lock, look again: another process may have applied it meanwhile.
+            let applied = applied_on(&conn)?;
+            if pending(list, &applied, dialect)?.iter().all(|p| p.version != m.version) {
+                return Ok(None);
+            }
+            conn.execute_batch(m.script(dialect)).map_err(|e| failed(m, dialect, DbError::from_sqlite(e)))?;
+            let broken: Option<String> =
+                conn.query_row("SELECT \"table\" FROM pragma_foreign_key_check LIMIT 1", [], |r| r.get(0)).ok();
+            if let Some(table) = broken {
+                return Err(failed(
+                    m,
+                    dialect,
+                    DbError::Driver(format!("rows of {table} refer to rows that do not exist")),
+                ));
+            }
+            let checksum = m.checksum(dialect);
+            conn.execute(
+                &format!(
+                    "INSERT INTO \"{}\" (version, name, checksum, applied_at) VALUES (?1, ?2, ?3, ?4)",
+                    crate::migrate::TABLE
+                ),
+                rusqlite::params![
+                    i64::from(m.version),
+                    m.name.as_ref(),
+                    checksum,
+                    securegen_model::values::format_timestamp(time::OffsetDateTime::now_utc())
+                ],
+            )
+            .map_err(DbError::from_sqlite)?;
+            Ok(Some(Applied { version: m.version, name: m.name.to_string(), checksum }))
+        })();
+        match result {
+            Ok(applied) => {
+                conn.execute_batch("COMMIT; PRAGMA foreign_keys = ON").map_err(DbError::from_sqlite)?;
+                done.extend(applied);
+            }
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK; PRAGMA foreign_keys = ON");
+                return Err(e);
+            }
+        }
+    }
+    Ok(done)
 }

@@ -65,6 +65,19 @@ impl Environment {
         }
     }
 
+    /// `MIGRATIONS`: `auto` (the default: pending migrations run at start) or `manual`
+    /// (they run with the `migrate` subcommand, and a pending one stops the start).
+    pub(crate) fn manual_migrations(&self) -> Result<bool, ConfigError> {
+        match self.get("MIGRATIONS").as_deref() {
+            None | Some("auto") => Ok(false),
+            Some("manual") => Ok(true),
+            Some(other) => Err(ConfigError::Invalid {
+                name: "MIGRATIONS".to_owned(),
+                reason: format!("`{other}` is neither `auto` nor `manual`"),
+            }),
+        }
+    }
+
     /// `TRUSTED_PROXIES`.
     pub(crate) fn trusted_proxies(&self) -> Result<TrustedProxies, ConfigError> {
         match self.get("TRUSTED_PROXIES") {

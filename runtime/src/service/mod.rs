@@ -17,6 +17,7 @@
 //! ```
 
 mod env;
+mod maintain;
 mod run;
 
 use std::any::TypeId;
@@ -31,7 +32,8 @@ use securegen_model::{Backend, FieldType, Settings};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use env::Environment;
-pub use run::{Migrations, run};
+pub use maintain::{Command, Violation, maintain, write_next_migration};
+pub use run::run;
 
 use crate::auth::{Authenticator, ConfigError, Verifier};
 use crate::crud::{Registered, Shared, lifecycle, routes};
@@ -40,9 +42,11 @@ use crate::error::problem_for_status;
 use crate::harden::{Harden, REQUEST_ID};
 use crate::hooks::{Hooks, NoHooks};
 use crate::limits::ResourceLimiter;
+use crate::migrate::{MigrateError, Migration};
 use crate::resource::Resource;
 use crate::rules::Rules;
 use crate::serve::ServeOptions;
+use maintain::RowCheck;
 
 /// Why a service did not start.
 #[derive(Debug, thiserror::Error)]
@@ -64,6 +68,32 @@ pub enum StartError {
     /// The resources registered do not make one service.
     #[error(transparent)]
     Registration(#[from] RegistrationError),
+    /// The migrations could not be applied.
+    #[error("migrations: {0}")]
+    Migrate(#[from] MigrateError),
+    /// The command line is not one the binary knows.
+    #[error("{0}")]
+    Usage(String),
+    /// The database lacks columns a resource needs.
+    #[error(
+        "the database lacks {} of table {table}, which `{resource}` needs{}",
+        columns.iter().map(|c| format!("column `{c}`")).collect::<Vec<_>>().join(", "),
+        if *migrations {
+            ": the migration that adds them is missing (run `securegen generate` after changing securegen.yaml, then rebuild)"
+        } else {
+            ": tables are created but never altered without migrations (write one, see `securegen::runtime::migrate`)"
+        }
+    )]
+    Schema {
+        /// The resource.
+        resource: String,
+        /// Its table.
+        table: String,
+        /// The missing columns.
+        columns: Vec<String>,
+        /// Whether the service carries migrations.
+        migrations: bool,
+    },
 }
 
 /// Why the registered resources do not make one service.
@@ -116,6 +146,16 @@ type Mount = Box<dyn FnOnce(&Arc<Shared>, &Db) -> Result<Router, StartError> + S
 struct Registration {
     policy: &'static securegen_model::Resource,
     mount: Mount,
+    check: RowCheck,
+}
+
+/// The stored-row checks of the registered resources, by resource name.
+struct RowChecks(Vec<(String, RowCheck)>);
+
+impl std::fmt::Debug for RowChecks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.iter().map(|(name, _)| name)).finish()
+    }
 }
 
 /// Routes of the service's own, given the authenticator their `Principal` arguments need.
@@ -125,7 +165,7 @@ type OwnRoutes = Box<dyn FnOnce(Authenticator) -> Router + Send>;
 pub struct ServiceBuilder {
     settings: Settings,
     registrations: Vec<Registration>,
-    migrations: Option<Migrations>,
+    migrations: Vec<Migration>,
     create_tables: bool,
     own: Vec<OwnRoutes>,
 }
@@ -148,7 +188,10 @@ pub struct Service {
     db: Db,
     settings: Settings,
     serve_options: ServeOptions,
-    migrations: Option<Migrations>,
+    migrations: Vec<Migration>,
+    /// `MIGRATIONS=manual`: pending migrations stop the start instead of running.
+    manual_migrations: bool,
+    row_checks: RowChecks,
     create_tables: bool,
     policies: Vec<&'static securegen_model::Resource>,
 }
@@ -156,7 +199,13 @@ pub struct Service {
 impl Service {
     /// Starts assembling a service with `settings`.
     pub fn builder(settings: Settings) -> ServiceBuilder {
-        ServiceBuilder { settings, registrations: Vec::new(), migrations: None, create_tables: false, own: Vec::new() }
+        ServiceBuilder {
+            settings,
+            registrations: Vec::new(),
+            migrations: Vec::new(),
+            create_tables: false,
+            own: Vec::new(),
+        }
     }
 
     /// The application: every resource, `/healthz` and the OpenAPI document, inside the
@@ -169,11 +218,6 @@ impl Service {
     /// through `FromRef` on their state).
     pub fn authenticator(&self) -> Authenticator {
         self.authenticator.clone()
-    }
-
-    /// The database.
-    pub fn db(&self) -> &Db {
-        &self.db
     }
 
     /// The settings.
@@ -191,22 +235,55 @@ impl Service {
         &self.serve_options
     }
 
-    /// Applies the migrations given to the builder, or creates missing tables when the
-    /// builder was asked to.
+    /// Readies the database: applies the pending migrations (or, with `MIGRATIONS=manual`,
+    /// refuses to start while any is pending), creates missing tables when the builder was
+    /// asked to, then checks that every column the registered resources need exists.
     pub async fn migrate(&self) -> Result<(), StartError> {
-        if let Some(m) = &self.migrations {
-            let script = match self.db.dialect() {
-                crate::db::Dialect::Sqlite => m.sqlite,
-                crate::db::Dialect::Postgres => m.postgres,
-            };
-            self.db.batch(script).await?;
+        if !self.migrations.is_empty() {
+            if self.manual_migrations {
+                let pending = crate::migrate::dry_run(&self.db, &self.migrations).await?;
+                if !pending.is_empty() {
+                    let binary = self.settings.service.name.clone();
+                    return Err(MigrateError::Pending { count: pending.len(), binary }.into());
+                }
+            } else {
+                for applied in crate::migrate::apply(&self.db, &self.migrations).await? {
+                    tracing::info!(version = applied.version, name = %applied.name, "migration applied");
+                }
+            }
         }
         if self.create_tables {
             for p in &self.policies {
                 self.db.batch(&crate::db::schema_script(p, self.db.dialect())).await?;
             }
         }
+        self.check_schema().await
+    }
+
+    /// Every column each registered resource needs exists.
+    pub(crate) async fn check_schema(&self) -> Result<(), StartError> {
+        for p in &self.policies {
+            let missing = self.db.missing_columns(p).await?;
+            if !missing.is_empty() {
+                return Err(StartError::Schema {
+                    resource: p.name.clone(),
+                    table: p.table.clone(),
+                    columns: missing,
+                    migrations: !self.migrations.is_empty(),
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// The migrations this service carries.
+    pub fn migration_list(&self) -> &[Migration] {
+        &self.migrations
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 }
 
@@ -232,7 +309,7 @@ impl ServiceBuilder {
             });
             Ok(routes(state))
         });
-        self.registrations.push(Registration { policy: R::policy(), mount });
+        self.registrations.push(Registration { policy: R::policy(), mount, check: maintain::row_check::<R>() });
         self
     }
 
@@ -246,10 +323,11 @@ impl ServiceBuilder {
         self
     }
 
-    /// The migration scripts applied by [`Service::migrate`].
+    /// The migrations [`Service::migrate`] applies, numbered from 1 (`securegen generate`
+    /// writes them; `MIGRATIONS` in the generated `lib.rs`).
     #[must_use]
-    pub fn migrations(mut self, migrations: Migrations) -> Self {
-        self.migrations = Some(migrations);
+    pub fn migrations(mut self, migrations: &[Migration]) -> Self {
+        self.migrations = migrations.to_vec();
         self
     }
 
@@ -323,8 +401,10 @@ impl ServiceBuilder {
         let authenticator = Authenticator::new(verifier, proxies.clone());
         let shared = Arc::new(Shared { auth: authenticator.clone(), cursors: env.cursors()? });
         let mut router = Router::new();
+        let mut row_checks = RowChecks(Vec::new());
         for r in self.registrations {
             router = router.merge((r.mount)(&shared, &db)?);
+            row_checks.0.push((r.policy.name.clone(), r.check));
         }
         for own in self.own {
             router = router.merge(own(authenticator.clone()));
@@ -388,6 +468,8 @@ impl ServiceBuilder {
             settings,
             serve_options,
             migrations: self.migrations,
+            manual_migrations: env.manual_migrations()?,
+            row_checks,
             create_tables: self.create_tables,
             policies,
         })

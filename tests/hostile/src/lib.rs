@@ -6,7 +6,8 @@
 mod hooks;
 pub mod resources;
 
-use securegen::runtime::service::{Migrations, StartError};
+use securegen::runtime::migrate::Migration;
+use securegen::runtime::service::StartError;
 use securegen::{Service, ServiceBuilder, Settings};
 
 /// The service-wide settings of `securegen.yaml`: name, version, token verification, roles,
@@ -57,13 +58,19 @@ pub fn settings() -> Settings {
     }
 }
 
+/// The migrations `securegen generate` wrote, in order: a service applies the ones its
+/// database has not (see `MIGRATIONS` and the `migrate` subcommand).
+pub const MIGRATIONS: &[Migration] = &[Migration::new(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
 /// The service: each resource registered once, with your hooks.
 pub fn service() -> ServiceBuilder {
     Service::builder(settings())
-        .migrations(Migrations {
-            sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-            postgres: include_str!("../migrations/postgres/0001_init.sql"),
-        })
+        .migrations(MIGRATIONS)
         .resource::<resources::Type>(hooks::Hooks)
         .resource::<resources::Option>(hooks::Hooks)
 }
