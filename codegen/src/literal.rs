@@ -153,6 +153,7 @@ pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
     let (etag, deprecated) = (r.etag, r.deprecated);
     let sunset = opt_string(r.sunset.as_deref());
     let renamed_from = opt_string(r.renamed_from.as_deref());
+    let list = list_query(krate, &r.list);
     quote!(#krate::model::Resource {
         name: #name,
         plural: #plural,
@@ -171,7 +172,22 @@ pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
         deprecated: #deprecated,
         sunset: #sunset,
         renamed_from: #renamed_from,
+        list: #list,
     })
+}
+
+/// The query allowlists; the default when there are none, so a resource without `list:`
+/// reads as it did.
+fn list_query(krate: &syn::Path, l: &securegen_model::ListQuery) -> TokenStream {
+    if l.is_empty() {
+        return quote!(<#krate::model::ListQuery as ::std::default::Default>::default());
+    }
+    let names = |v: &[String]| {
+        let v = v.iter().map(|n| string(n));
+        quote!(::std::vec![#(#v),*])
+    };
+    let (filter, sort, search) = (names(&l.filter), names(&l.sort), names(&l.search));
+    quote!(#krate::model::ListQuery { filter: #filter, sort: #sort, search: #search })
 }
 
 fn jwt(krate: &syn::Path, j: &Jwt) -> TokenStream {

@@ -78,6 +78,18 @@ fn resource_args(r: &Resource, roles: &[String], api_version: &str, krate: &syn:
     if let Some(from) = &r.renamed_from {
         args.push(quote!(renamed_from = #from));
     }
+    if !r.list.is_empty() {
+        let l = &r.list;
+        let parts = [("filter", &l.filter), ("sort", &l.sort), ("search", &l.search)]
+            .into_iter()
+            .filter(|(_, names)| !names.is_empty())
+            .map(|(key, names)| {
+                let key = word(key);
+                let names = names.iter().map(|n| ident(n));
+                quote!(#key = [#(#names),*])
+            });
+        args.push(quote!(list(#(#parts),*)));
+    }
     if krate != &syn::parse_quote!(::securegen) {
         args.push(quote!(crate = #krate));
     }

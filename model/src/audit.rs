@@ -125,10 +125,21 @@ fn api3(c: &Ctx<'_>) -> Finding {
 
 fn api4(c: &Ctx<'_>) -> Finding {
     let l = &c.r.limits;
-    let detail = format!(
+    let mut detail = format!(
         "{} per caller, bodies up to {}, pages up to {}, strings up to their max_len",
         l.rate, l.body, l.page_max
     );
+    let q = &c.r.list;
+    if !q.filter.is_empty() || !q.sort.is_empty() {
+        detail.push_str("; lists filter and sort only by allowlisted, indexed fields, `in` up to ");
+        detail.push_str(&format!("{} values", crate::model::MAX_IN_VALUES));
+    }
+    if !q.search.is_empty() {
+        detail.push_str(&format!(
+            "; `q` up to {} characters, a substring scan within the caller's scope",
+            crate::model::MAX_SEARCH_CHARS
+        ));
+    }
     let line = c.line(&["limits"]).or_else(|| at(c.src, &["defaults", "limits"]));
     finding("API4:2023", "Unrestricted Resource Consumption", Status::Answered, detail, line)
 }

@@ -205,6 +205,8 @@ codes! {
     NameClash = "name-clash",
     /// `renamed_from:` that cannot be a rename.
     BadRename = "bad-rename",
+    /// A `list:` entry no list could use safely: an unknown, hidden or unfit field.
+    ListField = "list-field",
     /// Lint: a sensitive-looking field that is readable.
     SensitiveField = "sensitive-field",
     /// Lint: an action open to callers without a token.

@@ -198,6 +198,24 @@ fn rate(scope: &str, old: Rate, new: Rate, out: &mut Out) {
     out.compare(scope, "burst (requests at once)", old.count, new.count);
 }
 
+/// A field a list may now be filtered, sorted or searched by is a new way to learn about
+/// rows (and to load the database): a widening; one taken away narrows.
+fn list_queries(old: &Resource, new: &Resource, out: &mut Out) {
+    let scope = new.name.as_str();
+    for (how, before, after) in [
+        ("filtered", &old.list.filter, &new.list.filter),
+        ("sorted", &old.list.sort, &new.list.sort),
+        ("searched", &old.list.search, &new.list.search),
+    ] {
+        for name in after.iter().filter(|n| !before.contains(n)) {
+            out.push(true, scope, format!("lists may be {how} by `{name}`"));
+        }
+        for name in before.iter().filter(|n| !after.contains(n)) {
+            out.push(false, scope, format!("lists may no longer be {how} by `{name}`"));
+        }
+    }
+}
+
 fn limits(old: &Resource, new: &Resource, out: &mut Out) {
     let scope = new.name.as_str();
     rate(scope, old.limits.rate, new.limits.rate, out);
@@ -339,6 +357,7 @@ fn resource(old: &Resource, new: &Resource, who: &[(String, Option<Vec<String>>)
     for f in old.fields.iter().filter(|f| new.field(&f.name).is_none()) {
         out.push(false, &new.name, format!("field `{}` removed", f.name));
     }
+    list_queries(old, new, out);
     limits(old, new, out);
 }
 

@@ -37,6 +37,21 @@ pub struct ResourceMatrix {
     pub actions: Vec<ActionRow>,
     /// One row per field.
     pub fields: Vec<FieldRow>,
+    /// One row per field a list may be queried by (`list:`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<QueryRow>,
+}
+
+/// Who may filter, sort or search a list by one field.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryRow {
+    /// Field name.
+    pub field: String,
+    /// `filter`, `sort`, `search`: what the spec allows with it.
+    pub uses: Vec<&'static str>,
+    /// Per caller: may use it (lists, and reads the field on every row listed). A caller who
+    /// may not gets a 400, as for a field that does not exist.
+    pub cells: Vec<bool>,
 }
 
 /// What each caller gets from one action.
@@ -146,7 +161,39 @@ fn matrix(r: &Resource, callers: &[(String, Caller<'_>)]) -> ResourceMatrix {
         callers: callers.iter().map(|(n, _)| n.clone()).collect(),
         actions,
         fields,
+        queries: queries(r, callers),
     }
+}
+
+/// The list-query rows: a caller may use a field it reads on every row its list answers —
+/// everywhere, or on its own rows when its list holds only those.
+fn queries(r: &Resource, callers: &[(String, Caller<'_>)]) -> Vec<QueryRow> {
+    r.fields
+        .iter()
+        .filter_map(|f| {
+            let uses: Vec<&'static str> =
+                [("filter", &r.list.filter), ("sort", &r.list.sort), ("search", &r.list.search)]
+                    .into_iter()
+                    .filter(|(_, names)| names.contains(&f.name))
+                    .map(|(how, _)| how)
+                    .collect();
+            if uses.is_empty() {
+                return None;
+            }
+            let cells = callers
+                .iter()
+                .map(|(_, c)| match r.decide(Action::List, *c) {
+                    Decision::Deny => false,
+                    Decision::Allow(scope) => match f.read_grant(*c) {
+                        Grant::Always => true,
+                        Grant::OwnRows => scope.owner || (r.owner.is_none() && r.tenant.is_some()),
+                        Grant::Never => false,
+                    },
+                })
+                .collect();
+            Some(QueryRow { field: f.name.clone(), uses, cells })
+        })
+        .collect()
 }
 
 fn cell(g: Grant) -> &'static str {
@@ -267,6 +314,28 @@ pub fn render(e: &Explanation, style: TableStyle) -> String {
                     };
                     let mut row = vec![name];
                     row.extend(cells.iter().map(|g| field_cell(*g).to_owned()));
+                    row
+                })
+                .collect();
+            table(&mut out, style, &head, &rows);
+        }
+        if !r.queries.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{}Lists queried by (yes = may filter, sort or search by it; - = 400 as for an unknown field):",
+                if md { "" } else { "  " }
+            );
+            if md {
+                out.push('\n');
+            }
+            let mut head = vec!["field".to_owned()];
+            head.extend(r.callers.iter().cloned());
+            let rows: Vec<Vec<String>> = r
+                .queries
+                .iter()
+                .map(|q| {
+                    let mut row = vec![format!("{} ({})", q.field, q.uses.join(", "))];
+                    row.extend(q.cells.iter().map(|&yes| if yes { "yes" } else { "-" }.to_owned()));
                     row
                 })
                 .collect();

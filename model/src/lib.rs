@@ -57,6 +57,8 @@ pub mod keys {
     pub const TENANT: &[&str] = crate::raw::RawTenant::KEYS;
     /// `access:` (and `access(...)`): the actions.
     pub const ACCESS: &[&str] = crate::raw::RawAccess::KEYS;
+    /// `list:` (and `list(...)`): the query allowlists.
+    pub const LIST: &[&str] = crate::raw::RawList::KEYS;
 }
 #[cfg(feature = "yaml")]
 pub mod schema;
@@ -67,8 +69,8 @@ mod validate;
 
 pub use limits::{ByteSize, Limits, Per, Rate};
 pub use model::{
-    Auth, COMMON_VARIABLES, COMPANION_SUFFIXES, Field, Jwt, KeySource, Literal, MAX_FIELDS, Number, Resource, Role,
-    Service, Settings, Spec, Tenant,
+    Auth, COMMON_VARIABLES, COMPANION_SUFFIXES, Field, Jwt, KeySource, ListQuery, Literal, MAX_FIELDS, MAX_IN_VALUES,
+    MAX_SEARCH_CHARS, Number, Resource, Role, Service, Settings, Spec, Tenant,
 };
 pub use vocab::{Action, Algorithm, AuditLevel, Backend, Database, FieldType, Keyword, PseudoRole, ServerValue};
 

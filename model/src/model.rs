@@ -261,6 +261,34 @@ pub struct Tenant {
     pub claim: String,
 }
 
+/// What a list may be narrowed and ordered by (`list:` of a resource): allowlists of fields.
+/// A caller may use a field only where it may read it on the rows listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// `?field=v`, and for numbers, dates and timestamps `?field.gte=v` (`lt`, `lte`, `gt`);
+    /// for enums `?field.in=a,b`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filter: Vec<String>,
+    /// `?sort=field` or `?sort=-field`, ties broken by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sort: Vec<String>,
+    /// `?q=text`: a case-insensitive substring of any of these text fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub search: Vec<String>,
+}
+
+impl ListQuery {
+    /// Whether the list takes no query but `limit` and `cursor`.
+    pub fn is_empty(&self) -> bool {
+        self.filter.is_empty() && self.sort.is_empty() && self.search.is_empty()
+    }
+}
+
+/// Longest `?q=` search, in characters.
+pub const MAX_SEARCH_CHARS: usize = 64;
+/// Most values of one `?field.in=` filter.
+pub const MAX_IN_VALUES: usize = 20;
+
 /// Most fields a resource may have: a caller's view is a bit mask of them.
 pub const MAX_FIELDS: usize = 128;
 
@@ -307,6 +335,9 @@ pub struct Resource {
     /// and keeps its rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// What lists may be filtered, sorted and searched by.
+    #[serde(default, skip_serializing_if = "ListQuery::is_empty")]
+    pub list: ListQuery,
 }
 
 impl Resource {

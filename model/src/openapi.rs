@@ -146,6 +146,39 @@ fn security(r: &Resource, a: Action) -> Value {
     }
 }
 
+/// The query parameters of a list: the page, then each filter, the sort and the search its
+/// `list:` allows. A caller who may not read a field on the rows listed gets a 400 for it,
+/// as for a parameter that does not exist.
+fn list_parameters(r: &Resource) -> Vec<Value> {
+    let mut out = vec![
+        json!({ "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": format!("Page size, default {}; values above {} are clamped", r.limits.page_default, r.limits.page_max) }),
+        json!({ "name": "cursor", "in": "query", "schema": { "type": "string", "pattern": "^[A-Za-z0-9_-]+$" }, "description": "The next_cursor of the previous page, with the same filters, sort and q" }),
+    ];
+    let hidden = "; 400 for a caller who may not read the field on these rows";
+    for f in r.list.filter.iter().filter_map(|n| r.field(n)) {
+        let value = field_schema(&Field { optional: false, ..f.clone() });
+        out.push(json!({ "name": f.name, "in": "query", "schema": value, "description": format!("Rows whose `{}` equals this{hidden}", f.name) }));
+        if matches!(f.ty, FieldType::Int | FieldType::Float | FieldType::Timestamp | FieldType::Date) {
+            for (op, what) in [("lt", "below"), ("lte", "at most"), ("gt", "above"), ("gte", "at least")] {
+                out.push(json!({ "name": format!("{}.{op}", f.name), "in": "query", "schema": value, "description": format!("Rows whose `{}` is {what} this{hidden}", f.name) }));
+            }
+        }
+        if f.ty == FieldType::Enum {
+            let one = f.values.join("|");
+            let pattern = format!("^({one})(,({one})){{0,{}}}$", crate::model::MAX_IN_VALUES - 1);
+            out.push(json!({ "name": format!("{}.in", f.name), "in": "query", "schema": { "type": "string", "pattern": pattern }, "description": format!("Rows whose `{}` is one of these, comma-separated, at most {}{hidden}", f.name, crate::model::MAX_IN_VALUES) }));
+        }
+    }
+    if !r.list.sort.is_empty() {
+        let orders: Vec<String> = r.list.sort.iter().flat_map(|n| [n.clone(), format!("-{n}")]).collect();
+        out.push(json!({ "name": "sort", "in": "query", "schema": { "type": "string", "enum": orders }, "description": format!("Order by a field, `-` for descending; ties broken by id{hidden}") }));
+    }
+    if !r.list.search.is_empty() {
+        out.push(json!({ "name": "q", "in": "query", "schema": { "type": "string", "minLength": 1, "maxLength": crate::model::MAX_SEARCH_CHARS, "pattern": NO_CONTROL_PATTERN }, "description": format!("Rows where any of {} contains this text, ignoring ASCII case; searches only fields the caller may read", r.list.search.join(", ")) }));
+    }
+    out
+}
+
 fn operation(r: &Resource, a: Action, schema_base: &str) -> Value {
     let view = json!({ "$ref": format!("#/components/schemas/{schema_base}View") });
     let json_of = |s: Value| json!({ "application/json": { "schema": s } });
@@ -162,10 +195,7 @@ fn operation(r: &Resource, a: Action, schema_base: &str) -> Value {
             "responses": responses(("200", json!({ "description": "The row, as the caller may see it", "content": json_of(view.clone()) })), &refusals(r, a)),
         }),
         Action::List => json!({
-            "parameters": [
-                { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1 }, "description": format!("Page size, default {}; values above {} are clamped", r.limits.page_default, r.limits.page_max) },
-                { "name": "cursor", "in": "query", "schema": { "type": "string", "pattern": "^[A-Za-z0-9_-]+$" }, "description": "The next_cursor of the previous page" },
-            ],
+            "parameters": list_parameters(r),
             "responses": responses(("200", json!({ "description": "A page of rows", "content": json_of(json!({
                 "type": "object", "additionalProperties": false, "required": ["items", "next_cursor"],
                 "properties": { "items": { "type": "array", "items": view.clone() }, "next_cursor": { "type": ["string", "null"] } },

@@ -35,6 +35,9 @@ pub enum Attack {
     BodyLimit,
     /// Unsigned, edited, expired and garbage tokens are 401 `invalid_token`.
     ForgedTokens,
+    /// A list filtered, sorted or searched by a field the caller may not read answers like
+    /// one by a field that does not exist.
+    ListQueries,
 }
 
 impl Attack {
@@ -50,7 +53,27 @@ impl Attack {
         Self::RateLimit,
         Self::BodyLimit,
         Self::ForgedTokens,
+        Self::ListQueries,
     ];
+
+    /// Whether the attack has something to try on a resource with plan `p`: a generated
+    /// test exists only where it can fail.
+    pub fn applies(self, p: &ResourcePlan) -> bool {
+        let rows = p.creator.is_some() && p.body.is_some();
+        match self {
+            Self::Bola => p.owner && rows && !p.owner_actions.is_empty(),
+            Self::TenantIsolation => p.tenant && rows,
+            Self::Bfla => !p.denied.is_empty() || !p.anonymous_denied.is_empty(),
+            Self::MassAssignment => rows,
+            Self::Redaction => !p.redacted.is_empty() && rows,
+            Self::ReadRoles => !p.read_roles.is_empty() && rows,
+            Self::Bounds => !p.bad_values.is_empty() && rows,
+            Self::RateLimit => p.rate.is_some(),
+            Self::BodyLimit => p.creator.is_some(),
+            Self::ForgedTokens => !p.token_actions.is_empty(),
+            Self::ListQueries => !p.queries.is_empty(),
+        }
+    }
 
     /// The attack's name (the generated test's name).
     pub fn name(self) -> &'static str {
@@ -65,6 +88,7 @@ impl Attack {
             Self::RateLimit => "rate_limit",
             Self::BodyLimit => "body_limit",
             Self::ForgedTokens => "forged_tokens",
+            Self::ListQueries => "list_queries",
         }
     }
 }
@@ -97,6 +121,21 @@ pub struct ReadCheck {
     /// Its roles.
     pub roles: Vec<String>,
     /// Whether the field must appear.
+    pub visible: bool,
+}
+
+/// Whether a list query parameter must work for a caller, or be refused like an unknown one.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryCheck {
+    /// The parameter: a filter's field, `sort` or `q`.
+    pub param: String,
+    /// A value the field's rules accept.
+    pub value: String,
+    /// The caller.
+    pub sub: String,
+    /// Its roles.
+    pub roles: Vec<String>,
+    /// Whether the caller may read the field on every row the list answers.
     pub visible: bool,
 }
 
@@ -149,6 +188,8 @@ pub struct ResourcePlan {
     pub readers: Vec<Reader>,
     /// Visibility of `read_roles` fields.
     pub read_roles: Vec<ReadCheck>,
+    /// List query parameters and who may use them.
+    pub queries: Vec<QueryCheck>,
     /// Values fields must refuse.
     pub bad_values: Vec<BadValue>,
     /// How to exceed the rate, when a list is cheap to repeat.
@@ -306,6 +347,42 @@ fn read_checks(r: &Resource, readers: &[(String, Vec<String>, bool)]) -> Vec<Rea
         .collect()
 }
 
+/// For each caller who lists, each allowed filter, sort and search: whether it may be used.
+/// A caller may use a field it reads on every row listed: everywhere, or on its own rows when
+/// the list holds only those.
+fn query_checks(r: &Resource, readers: &[(String, Vec<String>, bool)]) -> Vec<QueryCheck> {
+    let mut out = Vec::new();
+    for (sub, roles, _) in readers {
+        let Some(own_only) = allows(r, Action::List, roles) else { continue };
+        let own_only = own_only || (r.owner.is_none() && r.tenant.is_some());
+        let sees = |name: &str| {
+            r.field(name).is_some_and(|f| match f.read_grant(Caller::Authenticated(roles)) {
+                Grant::Always => true,
+                Grant::OwnRows => own_only,
+                Grant::Never => false,
+            })
+        };
+        let mut check = |param: String, value: String, visible: bool| {
+            out.push(QueryCheck { param, value, sub: sub.clone(), roles: roles.clone(), visible });
+        };
+        for f in r.list.filter.iter().filter_map(|n| r.field(n)) {
+            let value = match valid_value(f, r.limits.body.0) {
+                Some(Value::String(s)) => s,
+                Some(v) => v.to_string(),
+                None => continue,
+            };
+            check(f.name.clone(), value, sees(&f.name));
+        }
+        for name in &r.list.sort {
+            check("sort".to_owned(), format!("-{name}"), sees(name));
+        }
+        if !r.list.search.is_empty() {
+            check("q".to_owned(), "a".to_owned(), r.list.search.iter().any(|n| sees(n)));
+        }
+    }
+    out
+}
+
 fn rate_check(r: &Resource, callers: &[Vec<String>]) -> Option<RateCheck> {
     if r.limits.rate.count > 60 || !r.access.contains_key(&Action::List) {
         return None;
@@ -379,6 +456,7 @@ fn resource_plan(callers: &[Vec<String>], r: &Resource) -> ResourcePlan {
         non_writable: r.fields.iter().filter(|f| !writable_by_creator(f)).map(|f| f.name.clone()).collect(),
         redacted: r.fields.iter().filter(|f| !f.is_readable()).map(|f| f.name.clone()).collect(),
         read_roles: read_checks(r, &readers),
+        queries: query_checks(r, &readers),
         readers: readers.into_iter().map(|(sub, roles, _)| Reader { sub, roles }).collect(),
         bad_values,
         rate: rate_check(r, callers),

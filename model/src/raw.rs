@@ -187,6 +187,21 @@ raw! {
         /// keeps its rows.
         #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"))]
         "renamed_from" renamed_from: String,
+        /// What lists may be filtered, sorted and searched by (allowlists of fields).
+        "list" list: RawList,
+    }
+}
+
+raw! {
+    /// What a list may be narrowed and ordered by.
+    struct RawList {
+        /// Fields a list may be filtered by: `?status=pending`, `?created_at.gte=…`,
+        /// `?status.in=a,b`.
+        "filter" filter: Vec<String>,
+        /// Required fields a list may be sorted by: `?sort=-created_at` (ties broken by id).
+        "sort" sort: Vec<String>,
+        /// Text fields `?q=` searches (case-insensitive substring).
+        "search" search: Vec<String>,
     }
 }
 

@@ -86,6 +86,7 @@ mod tests {
             ("RawResource", RawResource::KEYS),
             ("RawTenant", RawTenant::KEYS),
             ("RawAccess", RawAccess::KEYS),
+            ("RawList", RawList::KEYS),
             ("RawField", RawField::KEYS),
         ];
         let schema = object_keys();

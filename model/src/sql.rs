@@ -45,6 +45,31 @@ pub fn indexes(r: &Resource) -> Vec<Index> {
         (None, Some(o)) => shapes.push(vec![o]),
         (None, None) => {}
     }
+    // A filtered or sorted list is served by (scope…, field, id) in each scope a caller can
+    // have: without the owner (a role that lists every row, under the tenant if any) and with
+    // it. Search is a substring match: no B-tree index serves it; the scope and the page
+    // bound its cost.
+    let prefixes: Vec<Vec<&str>> = match (&r.tenant, &r.owner) {
+        (Some(t), Some(o)) => vec![vec![&t.field], vec![&t.field, o]],
+        (Some(t), None) => vec![vec![&t.field]],
+        (None, Some(o)) => vec![vec![], vec![o]],
+        (None, None) => vec![vec![]],
+    };
+    let mut queried: Vec<&str> = Vec::new();
+    for f in r.list.filter.iter().chain(&r.list.sort) {
+        if !queried.contains(&f.as_str()) {
+            queried.push(f);
+        }
+    }
+    for f in queried {
+        for prefix in &prefixes {
+            if !prefix.contains(&f) && f != r.id {
+                let mut shape = prefix.clone();
+                shape.push(f);
+                shapes.push(shape);
+            }
+        }
+    }
     shapes
         .into_iter()
         .map(|scope| {

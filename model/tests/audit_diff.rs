@@ -40,6 +40,7 @@ resources:
     deprecated: true
     sunset: "2030-01-01"
     limits: { rate: 20/minute, body: 8KiB, page_default: 10, page_max: 50, max_len: 500 }
+    list: { filter: [status], sort: [item], search: [item] }
     fields:
       id:       { type: uuid, primary: true, description: The id. }
       owner_id: { type: string, server: subject }
@@ -186,6 +187,10 @@ const TABLE: &[(&str, Edits, Expect)] = &[
     ("resources.*.deprecated", &[("resources.note.deprecated", Some("true"))], Expect::Neutral),
     ("resources.*.sunset", &[("resources.order.sunset", Some("2031-01-01"))], Expect::Neutral),
     ("resources.*.limits", &[("resources.order.limits", None)], Expect::Widens),
+    ("resources.*.list", &[("resources.order.list", None)], Expect::Narrows),
+    ("resources.*.list.filter", &[("resources.order.list.filter", Some("[status, quantity]"))], Expect::Widens),
+    ("resources.*.list.sort", &[("resources.order.list.sort", Some("[]"))], Expect::Narrows),
+    ("resources.*.list.search", &[("resources.order.list.search", Some("[item, owner_id]"))], Expect::Widens),
     ("resources.*.limits.rate", &[("resources.order.limits.rate", Some("1200/hour"))], Expect::Widens),
     ("resources.*.limits.body", &[("resources.order.limits.body", Some("4KiB"))], Expect::Narrows),
     ("resources.*.limits.page_default", &[("resources.order.limits.page_default", Some("30"))], Expect::Widens),

@@ -31,6 +31,7 @@ pub mod limits;
 pub mod migrate;
 pub mod page;
 pub mod proxies;
+pub(crate) mod query;
 pub mod resource;
 pub mod rules;
 pub mod serve;

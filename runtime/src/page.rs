@@ -13,8 +13,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 /// Length of the truncated signature in a cursor.
 const TAG_BYTES: usize = 16;
-/// Longest cursor accepted.
-const MAX_CURSOR_CHARS: usize = 512;
+/// Longest cursor accepted (an id, a sort value of at most 256 characters, a tag).
+const MAX_CURSOR_CHARS: usize = 4096;
 
 /// Issues and checks cursors with a secret key.
 #[derive(Clone)]
@@ -42,12 +42,14 @@ impl Cursors {
         Self { key }
     }
 
-    fn tag(&self, resource: &str, payload: &[u8]) -> Vec<u8> {
+    fn tag(&self, resource: &str, query: &str, payload: &[u8]) -> Vec<u8> {
         let mut mac = match HmacSha256::new_from_slice(&self.key) {
             Ok(m) => m,
             Err(_) => unreachable!("HMAC accepts keys of any length"),
         };
         mac.update(resource.as_bytes());
+        mac.update(&[0]);
+        mac.update(query.as_bytes());
         mac.update(&[0]);
         mac.update(payload);
         mac.finalize().into_bytes()[..TAG_BYTES].to_vec()
@@ -55,33 +57,48 @@ impl Cursors {
 
     /// The cursor that continues after the row with id `last`.
     pub fn encode(&self, resource: &str, last: uuid::Uuid) -> String {
+        self.encode_in(resource, "", last, &[])
+    }
+
+    /// The cursor that continues after the row with id `last` (and sort value `extra`) in the
+    /// list shaped by `query` (its filters, sort and search, canonical).
+    pub fn encode_in(&self, resource: &str, query: &str, last: uuid::Uuid, extra: &[u8]) -> String {
         let mut bytes = last.as_bytes().to_vec();
-        bytes.extend(self.tag(resource, last.as_bytes()));
+        bytes.extend_from_slice(extra);
+        let tag = self.tag(resource, query, &bytes);
+        bytes.extend(tag);
         URL_SAFE_NO_PAD.encode(bytes)
     }
 
     /// The id a cursor continues after; 400 for anything this service did not issue for
     /// this resource (an empty cursor included).
     pub fn decode(&self, resource: &str, cursor: &str) -> Result<uuid::Uuid, ApiError> {
+        self.decode_in(resource, "", cursor).map(|(id, _)| id)
+    }
+
+    /// The id and sort value a cursor continues after; 400 for anything this service did not
+    /// issue for this resource and this same query.
+    pub fn decode_in(&self, resource: &str, query: &str, cursor: &str) -> Result<(uuid::Uuid, Vec<u8>), ApiError> {
         let bad = || ApiError::BadRequest {
-            detail: "the cursor is not one this service issued".to_owned(),
+            detail: "the cursor is not one this service issued for this query".to_owned(),
             errors: vec![FieldError::new("/cursor", "invalid cursor")],
         };
         if cursor.len() > MAX_CURSOR_CHARS {
             return Err(bad());
         }
         let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
-        if bytes.len() <= TAG_BYTES {
+        if bytes.len() < TAG_BYTES + 16 {
             return Err(bad());
         }
         let (payload, tag) = bytes.split_at(bytes.len() - TAG_BYTES);
-        let expected = self.tag(resource, payload);
+        let expected = self.tag(resource, query, payload);
         // Constant-time comparison.
         let diff = expected.iter().zip(tag).fold(0u8, |acc, (a, b)| acc | (a ^ b));
         if diff != 0 {
             return Err(bad());
         }
-        uuid::Uuid::from_slice(payload).map_err(|_| bad())
+        let (id, extra) = payload.split_at(16);
+        Ok((uuid::Uuid::from_slice(id).map_err(|_| bad())?, extra.to_vec()))
     }
 }
 
@@ -96,7 +113,7 @@ pub struct PageRequest {
 
 /// A `limit` of any number of digits, from 1 up, clamped to `page_max` (a value too large
 /// for any integer type is still a number: it is clamped, not refused).
-fn clamped_limit(value: &str, page_max: u32) -> Option<u32> {
+pub(crate) fn clamped_limit(value: &str, page_max: u32) -> Option<u32> {
     let digits = value.strip_prefix('+').unwrap_or(value);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -106,33 +123,6 @@ fn clamped_limit(value: &str, page_max: u32) -> Option<u32> {
         return None;
     }
     Some(significant.parse::<u32>().map_or(page_max, |n| n.min(page_max)))
-}
-
-/// Parses `limit` and `cursor` from a query string. Unknown or repeated parameters are
-/// refused, `limit` must be an integer from 1 (above `page_max` it is clamped).
-pub fn parse_query(query: Option<&str>, page_default: u32, page_max: u32) -> Result<PageRequest, ApiError> {
-    let mut limit = None;
-    let mut cursor = None;
-    let mut errors = Vec::new();
-    for pair in query.unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match key {
-            "limit" if limit.is_none() => {
-                limit = Some(clamped_limit(value, page_max).unwrap_or_else(|| {
-                    errors.push(FieldError::new("/limit", "must be an integer from 1"));
-                    page_default
-                }));
-            }
-            "cursor" if cursor.is_none() => cursor = Some(value.to_owned()),
-            "limit" | "cursor" => errors.push(FieldError::new(format!("/{key}"), "may appear once")),
-            _ => errors.push(FieldError::new("/", "unknown query parameter")),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::BadRequest { detail: "the query is invalid".to_owned(), errors });
-    }
-    // An empty `cursor=` is kept: it is refused like any cursor the service did not issue.
-    Ok(PageRequest { limit: limit.unwrap_or(page_default).min(page_max), cursor })
 }
 
 #[cfg(test)]
@@ -153,16 +143,24 @@ mod tests {
     }
 
     #[test]
+    fn cursors_are_bound_to_their_query_and_carry_the_sort_value() {
+        let c = Cursors::random();
+        let id = uuid::Uuid::now_v7();
+        let s = c.encode_in("order", "sort=-total", id, b"42");
+        assert_eq!(c.decode_in("order", "sort=-total", &s).unwrap(), (id, b"42".to_vec()));
+        assert!(c.decode_in("order", "sort=total", &s).is_err(), "bound to its query");
+        assert!(c.decode_in("order", "", &s).is_err());
+        assert!(c.decode("order", &s).is_err(), "a sorted cursor does not continue the plain list");
+    }
+
+    #[test]
     fn limits_are_clamped_or_refused() {
-        assert_eq!(parse_query(None, 20, 50).unwrap().limit, 20);
-        assert_eq!(parse_query(Some("limit=500"), 20, 50).unwrap().limit, 50);
-        assert_eq!(parse_query(Some("limit=521896951145937904861184"), 20, 50).unwrap().limit, 50, "huge is clamped");
-        assert_eq!(parse_query(Some("limit=007"), 20, 50).unwrap().limit, 7);
-        assert_eq!(parse_query(Some("limit=7&cursor=abc"), 20, 50).unwrap().cursor.as_deref(), Some("abc"));
-        for bad in
-            ["limit=0", "limit=000", "limit=-1", "limit=ten", "limit=1.5", "limit=1&limit=2", "offset=5", "limit="]
-        {
-            assert!(parse_query(Some(bad), 20, 50).is_err(), "{bad}");
+        assert_eq!(clamped_limit("500", 50), Some(50));
+        assert_eq!(clamped_limit("521896951145937904861184", 50), Some(50), "huge is clamped");
+        assert_eq!(clamped_limit("007", 50), Some(7));
+        assert_eq!(clamped_limit("+7", 50), Some(7));
+        for bad in ["0", "000", "-1", "ten", "1.5", ""] {
+            assert_eq!(clamped_limit(bad, 50), None, "{bad}");
         }
     }
 }

@@ -126,6 +126,11 @@ impl Rules {
             .collect()
     }
 
+    /// The checks of one value of field `i` (a list filter's), as the detail to report.
+    pub(crate) fn check_value(&self, i: usize, f: &Field, v: &Value) -> Result<(), String> {
+        self.check(i, f, v).map_err(|e| e.to_string())
+    }
+
     /// The checks of one present value; `Err` is the detail to report.
     fn check(&self, i: usize, f: &Field, v: &Value) -> Result<(), Violation> {
         if v.is_null() {

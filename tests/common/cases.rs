@@ -314,3 +314,266 @@ pub async fn cors_answers_only_allowlisted_origins(app: App) {
     let evil = preflight("https://evil.example").await;
     assert_eq!(evil.header("access-control-allow-origin"), None);
 }
+
+/// A note of the list-query model: what the server should hold.
+#[derive(Debug, Clone)]
+struct Held {
+    id: String,
+    title: String,
+    priority: i64,
+    status: String,
+    due: Option<String>,
+    created_at: String,
+}
+
+impl Held {
+    fn of(v: &Value) -> Self {
+        Self {
+            id: v["id"].as_str().unwrap().to_owned(),
+            title: v["title"].as_str().unwrap().to_owned(),
+            priority: v["priority"].as_i64().unwrap(),
+            status: v["status"].as_str().unwrap().to_owned(),
+            due: v["due"].as_str().map(str::to_owned),
+            created_at: v["created_at"].as_str().unwrap().to_owned(),
+        }
+    }
+}
+
+/// A generated list query: filters, a sort and a search, as query pairs and as a predicate
+/// and order over the model.
+#[derive(Debug, Clone)]
+struct Query {
+    priority: Option<(&'static str, i64)>,
+    statuses: Option<Vec<&'static str>>,
+    due: Option<(&'static str, String)>,
+    sort: Option<(&'static str, bool)>,
+    q: Option<String>,
+    limit: u32,
+}
+
+fn query_strategy() -> impl proptest::strategy::Strategy<Value = Query> {
+    use proptest::prelude::*;
+    let op = prop_oneof![Just(""), Just(".lt"), Just(".lte"), Just(".gt"), Just(".gte")];
+    let day = (1u32..=28).prop_map(|d| format!("2027-03-{d:02}"));
+    (
+        proptest::option::of((op.clone(), 1i64..=5)),
+        proptest::option::of(proptest::sample::subsequence(vec!["open", "done"], 1..=2)),
+        proptest::option::of((op, day)),
+        proptest::option::of((prop_oneof![Just("created_at"), Just("priority"), Just("title")], any::<bool>())),
+        proptest::option::of("[a-c]{1,2}"),
+        1u32..=3,
+    )
+        .prop_map(|(priority, statuses, due, sort, q, limit)| Query { priority, statuses, due, sort, q, limit })
+}
+
+impl Query {
+    fn path(&self) -> String {
+        let mut pairs: Vec<String> = vec![format!("limit={}", self.limit)];
+        if let Some((op, v)) = self.priority {
+            pairs.push(format!("priority{op}={v}"));
+        }
+        if let Some(s) = &self.statuses {
+            pairs.push(format!("status.in={}", s.join(",")));
+        }
+        if let Some((op, d)) = &self.due {
+            pairs.push(format!("due{op}={d}"));
+        }
+        if let Some((field, desc)) = self.sort {
+            pairs.push(format!("sort={}{field}", if desc { "-" } else { "" }));
+        }
+        if let Some(q) = &self.q {
+            pairs.push(format!("q={q}"));
+        }
+        format!("/api/v1/notes?{}", pairs.join("&"))
+    }
+
+    fn keeps(&self, n: &Held) -> bool {
+        fn cmp<T: PartialOrd>(op: &str, a: &T, b: &T) -> bool {
+            match op {
+                ".lt" => a < b,
+                ".lte" => a <= b,
+                ".gt" => a > b,
+                ".gte" => a >= b,
+                _ => a == b,
+            }
+        }
+        self.priority.is_none_or(|(op, v)| cmp(op, &n.priority, &v))
+            && self.statuses.as_ref().is_none_or(|s| s.contains(&n.status.as_str()))
+            && self.due.as_ref().is_none_or(|(op, d)| n.due.as_ref().is_some_and(|due| cmp(op, due, d)))
+            && self.q.as_ref().is_none_or(|q| n.title.contains(q.as_str()))
+    }
+
+    /// The expected order: by the sort key (ids break ties the same way), else by id.
+    fn expected(&self, held: &[Held]) -> Vec<String> {
+        let mut rows: Vec<&Held> = held.iter().filter(|n| self.keeps(n)).collect();
+        rows.sort_by(|a, b| {
+            let key = match self.sort {
+                Some(("priority", _)) => a.priority.cmp(&b.priority),
+                Some(("title", _)) => a.title.cmp(&b.title),
+                Some(_) => a.created_at.cmp(&b.created_at),
+                None => std::cmp::Ordering::Equal,
+            };
+            let order = key.then_with(|| a.id.cmp(&b.id));
+            if self.sort.is_some_and(|(_, desc)| desc) { order.reverse() } else { order }
+        });
+        rows.into_iter().map(|n| n.id.clone()).collect()
+    }
+}
+
+/// Every page of `path`, following cursors.
+async fn walk(app: &App, tok: &str, path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..100 {
+        let url = match &next {
+            Some(c) => format!("{path}&cursor={c}"),
+            None => path.to_owned(),
+        };
+        let r = send(app.addr, "GET", &url, Some(tok), None).await;
+        assert_eq!(r.status, 200, "{url}: {}", r.body);
+        let v = r.json();
+        out.extend(v["items"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()));
+        match v["next_cursor"].as_str() {
+            Some(c) => next = Some(c.to_owned()),
+            None => return out,
+        }
+    }
+    panic!("{path}: more than 100 pages");
+}
+
+/// Generated filters, sorts and searches, walked page by page through cursors, answer
+/// exactly the rows a model of the caller's own notes says: no row of another owner, none
+/// missed, none twice, in order.
+pub async fn list_queries_answer_exactly_the_callers_matching_rows(app: App) {
+    use proptest::strategy::{Strategy, ValueTree};
+    let (alice, bob, admin) = (token("alice", &["user"]), token("bob", &["user"]), token("root", &["admin"]));
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let titles = proptest::string::string_regex("[a-c]{1,4}").unwrap();
+    let mut held = Vec::new();
+    for i in 0..14u32 {
+        let title = titles.new_tree(&mut runner).unwrap().current();
+        let mut body = json!({ "title": title, "priority": i64::from(i % 5) + 1 });
+        if i % 3 != 0 {
+            body["due"] = json!(format!("2027-03-{:02}", 1 + (i * 7) % 28));
+        }
+        for (who, tok) in [("alice", &alice), ("bob", &bob)] {
+            let r = send(app.addr, "POST", "/api/v1/notes", Some(tok), Some(&body)).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            if who == "alice" {
+                held.push(Held::of(&r.json()));
+            }
+        }
+    }
+    for n in held.iter_mut().step_by(3) {
+        let r = send(
+            app.addr,
+            "PATCH",
+            &format!("/api/v1/notes/{}", n.id),
+            Some(&admin),
+            Some(&json!({ "status": "done" })),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        *n = Held::of(&r.json());
+    }
+    let strategy = query_strategy();
+    for _ in 0..48 {
+        let q = strategy.new_tree(&mut runner).unwrap().current();
+        let got = walk(&app, &alice, &q.path()).await;
+        assert_eq!(got, q.expected(&held), "{q:?}\n{}", q.path());
+    }
+}
+
+/// A field the caller may not read cannot be filtered, sorted or searched: the refusal is
+/// byte for byte the one of a field that does not exist (no oracle), and an admin, who may
+/// read it, can use it.
+pub async fn hidden_fields_cannot_be_queried(app: App) {
+    let (alice, admin) = (token("alice", &["user"]), token("root", &["admin"]));
+    let hidden = send(app.addr, "GET", "/api/v1/notes?reviewer_note=x", Some(&alice), None).await;
+    let missing = send(app.addr, "GET", "/api/v1/notes?no_such_field=x", Some(&alice), None).await;
+    hidden.problem(400);
+    assert_eq!(hidden.body, missing.body, "a hidden field reads as a missing one");
+    // Redacted: not in the allowlist at all.
+    assert_eq!(send(app.addr, "GET", "/api/v1/notes?secret=x", Some(&alice), None).await.body, missing.body);
+    let sort_hidden = send(app.addr, "GET", "/api/v1/notes?sort=-secret", Some(&alice), None).await;
+    let sort_missing = send(app.addr, "GET", "/api/v1/notes?sort=-nothing", Some(&alice), None).await;
+    sort_hidden.problem(400);
+    assert_eq!(sort_hidden.body, sort_missing.body);
+    assert_eq!(send(app.addr, "GET", "/api/v1/notes?reviewer_note=x", Some(&admin), None).await.status, 200);
+    // Operators that do not fit the type, unknown operators and `in` on a number read as unknown too.
+    for q in ["priority.in=1,2", "title=x", "status.gt=open", "priority.like=1", "priority.=1"] {
+        assert_eq!(
+            send(app.addr, "GET", &format!("/api/v1/notes?{q}"), Some(&alice), None).await.body,
+            missing.body,
+            "{q}"
+        );
+    }
+    // Values pass the field's rules, pointed at, never echoed.
+    for (q, pointer) in [
+        ("priority=9", "/priority"),
+        ("priority.gte=x", "/priority.gte"),
+        ("status.in=open,gone", "/status.in"),
+        ("due=2027-02-30", "/due"),
+    ] {
+        let v = send(app.addr, "GET", &format!("/api/v1/notes?{q}"), Some(&alice), None).await.problem(400);
+        assert_eq!(v["errors"][0]["pointer"], pointer, "{q}: {v}");
+    }
+    let many = vec!["open"; 21].join(",");
+    send(app.addr, "GET", &format!("/api/v1/notes?status.in={many}"), Some(&alice), None).await.problem(400);
+    let long = "a".repeat(65);
+    send(app.addr, "GET", &format!("/api/v1/notes?q={long}"), Some(&alice), None).await.problem(400);
+    send(app.addr, "GET", "/api/v1/notes?priority=1&priority=2", Some(&alice), None).await.problem(400);
+}
+
+/// A cursor continues only the query it was issued for: reused with another filter, sort or
+/// search it is a 400, never a page of another list.
+pub async fn cursors_are_bound_to_their_query(app: App) {
+    let alice = token("alice", &["user"]);
+    for i in 0..5 {
+        let r = send(
+            app.addr,
+            "POST",
+            "/api/v1/notes",
+            Some(&alice),
+            Some(&json!({ "title": format!("t{i}"), "priority": 2 })),
+        )
+        .await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let first = send(app.addr, "GET", "/api/v1/notes?limit=2&sort=-priority&priority=2", Some(&alice), None).await;
+    let cursor = first.json()["next_cursor"].as_str().unwrap().to_owned();
+    let same = format!("/api/v1/notes?limit=2&sort=-priority&priority=2&cursor={cursor}");
+    assert_eq!(send(app.addr, "GET", &same, Some(&alice), None).await.status, 200);
+    let reordered = format!("/api/v1/notes?priority=2&cursor={cursor}&sort=-priority&limit=3");
+    assert_eq!(
+        send(app.addr, "GET", &reordered, Some(&alice), None).await.status,
+        200,
+        "order and limit do not matter"
+    );
+    for other in [
+        "sort=priority&priority=2",
+        "sort=-priority&priority=3",
+        "sort=-priority",
+        "priority=2",
+        "sort=-priority&priority=2&q=t",
+    ] {
+        let r = send(app.addr, "GET", &format!("/api/v1/notes?{other}&cursor={cursor}"), Some(&alice), None).await;
+        assert_eq!(r.problem(400)["errors"][0]["pointer"], "/cursor", "{other}");
+    }
+}
+
+/// `q` is a substring, not a pattern: `%`, `_` and `\` match only themselves.
+pub async fn search_wildcards_match_only_themselves(app: App) {
+    let alice = token("alice", &["user"]);
+    for title in ["50% off", "500 off", "a_b", "axb", "back\\slash", "backslash"] {
+        let r = send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&json!({ "title": title }))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    for (q, expected) in
+        [("%25", vec!["50% off"]), ("_", vec!["a_b"]), ("%5C", vec!["back\\slash"]), ("0%25+o", vec!["50% off"])]
+    {
+        let v = send(app.addr, "GET", &format!("/api/v1/notes?q={q}&limit=3"), Some(&alice), None).await.json();
+        let titles: Vec<&str> = v["items"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, expected, "q={q}");
+    }
+}

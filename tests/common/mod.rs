@@ -45,7 +45,8 @@ pub fn secret() -> &'static str {
     roles = [user, admin],
     owner = owner_id,
     access(create = [user, admin], read = [owner, admin], list = [owner, admin], update = [owner, admin], delete = [admin]),
-    limits(rate = "1000/minute", body = "1KiB", page_default = 2, page_max = 3)
+    limits(rate = "1000/minute", body = "1KiB", page_default = 2, page_max = 3),
+    list(filter = [priority, status, due, reviewer_note], sort = [created_at, priority, title], search = [title, body, reviewer_note])
 )]
 pub struct Note {
     #[field(id)]

@@ -81,9 +81,20 @@ struct ResourceCtx {
     module_ident: String,
     type_name: String,
     path: String,
+    /// The attacks that have something to try on it, as `{ name, variant }`.
+    attacks: Vec<AttackCtx>,
     /// The annotated struct: code made by `quote`, every spec text in it a literal.
     #[serde(skip)]
     source: String,
+}
+
+/// One attack test of a resource.
+#[derive(Serialize)]
+struct AttackCtx {
+    /// The test's name.
+    name: &'static str,
+    /// The `Attack` variant.
+    variant: String,
 }
 
 /// A JSON text with a leading `"x-generated"` member (JSON has no comments).
@@ -95,9 +106,20 @@ fn json_with_header(value: &impl Serialize) -> Result<String, RenderError> {
 
 /// What the templates know of each resource.
 fn resource_contexts(spec: &Spec, krate: &syn::Path) -> Result<Vec<ResourceCtx>, RenderError> {
+    let plan = securegen_model::plan::Plan::of(&spec.settings(), &spec.resources.iter().collect::<Vec<_>>());
     spec.resources
         .iter()
         .map(|r| {
+            let attacks = plan
+                .resource(&r.name)
+                .map(|p| {
+                    securegen_model::plan::Attack::ALL
+                        .iter()
+                        .filter(|a| a.applies(p))
+                        .map(|a| AttackCtx { name: a.name(), variant: format!("{a:?}") })
+                        .collect()
+                })
+                .unwrap_or_default();
             let tokens = securegen_codegen::render::annotated_struct(r, &spec.roles, &spec.service.api_version, krate);
             let file: syn::File = syn::parse2(tokens)?;
             Ok(ResourceCtx {
@@ -106,6 +128,7 @@ fn resource_contexts(spec: &Spec, krate: &syn::Path) -> Result<Vec<ResourceCtx>,
                 module_ident: securegen_codegen::ident(&r.name.to_snake_case()).to_string(),
                 type_name: r.type_name.clone(),
                 path: r.path.clone(),
+                attacks,
                 source: format::tidy_attributes(prettyplease::unparse(&file).trim_end()),
             })
         })
@@ -120,10 +143,6 @@ fn base_context(spec: &Spec, opts: &Options<'_>, krate: &syn::Path, resources: &
         securegen_model::Database::Sqlite => format!("sqlite://{}.db", spec.service.name),
         securegen_model::Database::Postgres => format!("postgres://postgres@127.0.0.1:5432/{crate_name}"),
     };
-    let attacks: Vec<minijinja::Value> = securegen_model::plan::Attack::ALL
-        .iter()
-        .map(|a| minijinja::context! { name => a.name(), variant => format!("{a:?}") })
-        .collect();
     minijinja::context! {
         service => minijinja::Value::from(minijinja::value::Serde(&spec.service)),
         crate_name => crate_name,
@@ -141,7 +160,6 @@ fn base_context(spec: &Spec, opts: &Options<'_>, krate: &syn::Path, resources: &
         example_role => spec.roles.first().cloned().unwrap_or_else(|| "user".to_owned()),
         // The settings as Rust, every text in it a literal made by `quote`.
         settings => escape::code(securegen_codegen::literal::settings(krate, &spec.settings()).to_string()),
-        attacks => attacks,
     }
 }
 

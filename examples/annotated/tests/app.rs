@@ -45,8 +45,10 @@ fn attacks() -> Attacks {
 #[tokio::test]
 async fn the_generated_attacks_hold_on_the_annotated_structs() {
     for resource in ["project", "notice"] {
-        for attack in Attack::ALL {
-            attacks().run(resource, *attack).await;
+        let applicable = attacks().applicable(resource);
+        assert!(applicable.contains(&Attack::Bfla) && applicable.contains(&Attack::ForgedTokens), "{applicable:?}");
+        for attack in applicable {
+            attacks().run(resource, attack).await;
         }
     }
 }

@@ -60,6 +60,8 @@ pub(crate) struct ResourceArgs {
     pub(crate) deprecated: Option<Span>,
     pub(crate) tenant: Option<Spanned<TenantArgs>>,
     pub(crate) access: Option<AccessArgs>,
+    /// `list(filter = [...], sort = [...], search = [...])`: the same shape as `access`.
+    pub(crate) list: Option<AccessArgs>,
     pub(crate) limits: Option<LimitsArgs>,
 }
 

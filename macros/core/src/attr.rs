@@ -29,6 +29,7 @@ const RESOURCE_KEYS: &[&str] = &[
     "api_version",
     "description",
     "renamed_from",
+    "list",
     "crate",
 ];
 /// Keys of `#[field(...)]`.
@@ -208,12 +209,22 @@ fn tenant(meta: &ParseNestedMeta<'_>, span: Span) -> syn::Result<Spanned<TenantA
 
 /// `access(create = [...], read = [...], ...)`.
 fn access(meta: &ParseNestedMeta<'_>, span: Span) -> syn::Result<AccessArgs> {
+    named_lists(meta, span, securegen_model::keys::ACCESS, "`access(...)`")
+}
+
+/// `list(filter = [a, b], sort = [c], search = [d])`.
+fn list_query(meta: &ParseNestedMeta<'_>, span: Span) -> syn::Result<AccessArgs> {
+    named_lists(meta, span, securegen_model::keys::LIST, "`list(...)`")
+}
+
+/// `(key = [a, b], …)` with each key one of `keys`, at most once.
+fn named_lists(meta: &ParseNestedMeta<'_>, span: Span, keys: &[&str], what: &str) -> syn::Result<AccessArgs> {
     let mut out = Vec::new();
     let mut seen = Seen::default();
     meta.parse_nested_meta(|m| {
         let (k, s) = key_of(&m);
-        if !securegen_model::keys::ACCESS.contains(&k.as_str()) {
-            return Err(unknown(&k, s, securegen_model::keys::ACCESS, "`access(...)`"));
+        if !keys.contains(&k.as_str()) {
+            return Err(unknown(&k, s, keys, what));
         }
         seen.first(&k, s)?;
         out.push((Spanned::new(k, s), list(m.value()?, s)?));
@@ -263,6 +274,7 @@ fn resource_key(args: &mut ResourceArgs, key: &str, span: Span, meta: &ParseNest
         "deprecated" => args.deprecated = Some(span),
         "tenant" => args.tenant = Some(tenant(meta, span)?),
         "access" => args.access = Some(access(meta, span)?),
+        "list" => args.list = Some(list_query(meta, span)?),
         "limits" => args.limits = Some(limits(meta, span)?),
         _ => {
             skip(meta)?;

@@ -140,6 +140,14 @@ fn resource(
         let v = ab.finish();
         b.put("access", v, a.span);
     }
+    if let Some(l) = &args.list {
+        let mut lb = b.child("list");
+        for (key, names) in &l.value {
+            lb.words(&key.value, Some(names));
+        }
+        let v = lb.finish();
+        b.put("list", v, l.span);
+    }
     let mut backend = None;
     if let Some(l) = &args.limits {
         let mut lb = b.child("limits");

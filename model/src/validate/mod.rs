@@ -12,6 +12,7 @@ mod default;
 mod field;
 mod jwt;
 mod limits;
+mod list;
 mod names;
 mod rename;
 mod resource;

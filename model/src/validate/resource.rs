@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 
 use crate::diag::{Code, KeyPath};
 use crate::limits::{Limits, parse_date};
-use crate::model::{COMPANION_SUFFIXES, MAX_FIELDS, Resource, Tenant};
+use crate::model::{COMPANION_SUFFIXES, ListQuery, MAX_FIELDS, Resource, Tenant};
 use crate::plural::plural;
 use crate::raw::{RawField, RawResource};
 use crate::suggest;
@@ -82,7 +82,7 @@ impl Validator<'_> {
         {
             f.primary = true;
         }
-        let resource = Resource {
+        let mut resource = Resource {
             type_name,
             path: format!("{base_path}/{plural}"),
             table: plural.clone(),
@@ -100,8 +100,10 @@ impl Validator<'_> {
             deprecated,
             sunset: r.sunset.clone(),
             renamed_from: r.renamed_from.clone(),
+            list: ListQuery::default(),
         };
         self.field_renames(&resource, &fields_path);
+        resource.list = self.list_query(&resource, r.list.as_ref(), at);
         Some(resource)
     }
 

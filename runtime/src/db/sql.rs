@@ -201,6 +201,132 @@ impl Statements {
         Statement { sql: Arc::clone(sql), binds }
     }
 
+    /// Up to `limit` rows of the caller's scope that pass `q`'s filters and search, in its
+    /// order, after the row `after` (its id and, when sorted, its sort value). Built per
+    /// request by [`Self::query_text`]; the binds follow its placeholders in order: scope,
+    /// filters, search, position, limit.
+    pub(crate) fn query<R: Resource>(
+        &self,
+        auth: &Authorized<R>,
+        q: &crate::query::ListQuery,
+        after: Option<(uuid::Uuid, Option<Bind>)>,
+        limit: u32,
+    ) -> Statement {
+        let fields = &R::policy().fields;
+        let mut binds = Vec::with_capacity(8);
+        let shape = self.scope_binds(auth, &mut binds);
+        let sql = self.query_text(fields, shape, q, after.is_some());
+        for f in &q.filters {
+            binds.extend(f.binds.iter().cloned());
+        }
+        if let Some((pattern, searched)) = &q.search {
+            binds.extend(searched.iter().map(|_| Bind::text(pattern)));
+        }
+        if let Some((last, value)) = after {
+            if let Some(sort) = q.sort {
+                binds.push(value.unwrap_or_else(|| Bind::null(fields[sort.field].ty)));
+            }
+            binds.push(Bind::Uuid(Some(last)));
+        }
+        binds.push(Bind::Int(Some(i64::from(limit))));
+        Statement { sql: sql.into(), binds }
+    }
+
+    /// The text of a list query in scope shape `shape` (see [`shape_index`]), continuing
+    /// after a row when `after`. Field names come from the policy; values are placeholders.
+    fn query_text(&self, fields: &[Field], shape: usize, q: &crate::query::ListQuery, after: bool) -> String {
+        let mut p = Params::new(self.dialect);
+        let mut sql = format!("SELECT {} FROM \"{}\" WHERE TRUE", self.columns, self.table);
+        self.scope_text(shape & 1 == 1, shape & 2 == 2, &mut p, &mut sql);
+        for f in &q.filters {
+            let name = &fields[f.field].name;
+            if f.op == crate::query::Op::In {
+                let marks: Vec<String> = f.binds.iter().map(|_| p.next()).collect();
+                let _ = write!(sql, " AND \"{name}\" IN ({})", marks.join(", "));
+            } else {
+                let _ = write!(sql, " AND \"{name}\" {} {}", f.op.sql(), p.next());
+            }
+        }
+        if let Some((_, searched)) = &q.search {
+            let like = match self.dialect {
+                Dialect::Sqlite => "LIKE",
+                Dialect::Postgres => "ILIKE",
+            };
+            let terms: Vec<String> =
+                searched.iter().map(|&i| format!("\"{}\" {like} {} ESCAPE '\\'", fields[i].name, p.next())).collect();
+            let _ = write!(sql, " AND ({})", terms.join(" OR "));
+        }
+        let id = &self.id;
+        // A range or `IN` filter must narrow through its index, then sort the matches by id.
+        // Left alone, SQLite's planner (without statistics) may prefer to walk the primary
+        // key in order and test every row; `+"id"` takes the primary key out of its choices.
+        let ranged = q.sort.is_none() && q.filters.iter().any(|f| f.op != crate::query::Op::Eq);
+        let by_id = if ranged && self.dialect == Dialect::Sqlite { format!("+\"{id}\"") } else { format!("\"{id}\"") };
+        match (q.sort, after) {
+            (Some(sort), true) => {
+                let cmp = if sort.descending { "<" } else { ">" };
+                let name = &fields[sort.field].name;
+                let _ = write!(sql, " AND (\"{name}\", \"{id}\") {cmp} ({}, {})", p.next(), p.next());
+            }
+            (None, true) => {
+                let _ = write!(sql, " AND {by_id} > {}", p.next());
+            }
+            (_, false) => {}
+        }
+        match q.sort {
+            Some(sort) => {
+                let dir = if sort.descending { "DESC" } else { "ASC" };
+                let _ = write!(sql, " ORDER BY \"{}\" {dir}, \"{id}\" {dir}", fields[sort.field].name);
+            }
+            None => {
+                let _ = write!(sql, " ORDER BY {by_id}");
+            }
+        }
+        let _ = write!(sql, " LIMIT {}", p.next());
+        sql
+    }
+
+    /// The text of each allowed filter (one comparison each: `=`, `>=` for ordered types,
+    /// `IN` of two for enums) and each sort (descending, from a cursor) in each reachable
+    /// scope shape, for query-plan tests.
+    pub(crate) fn query_texts(&self, policy: &Policy) -> Vec<(&'static str, String)> {
+        use crate::query::{Filter, ListQuery, Op, Sort};
+        use securegen_model::FieldType;
+        let position = |name: &str| policy.fields.iter().position(|f| f.name == name);
+        let mut queries: Vec<(&'static str, ListQuery, bool)> = Vec::new();
+        let plain = || ListQuery {
+            page: crate::page::PageRequest { limit: 1, cursor: None },
+            filters: Vec::new(),
+            sort: None,
+            search: None,
+            fingerprint: String::new(),
+        };
+        for i in policy.list.filter.iter().filter_map(|n| position(n)) {
+            let ty = policy.fields[i].ty;
+            let mut ops = vec![("filter =", Op::Eq, 1)];
+            if matches!(ty, FieldType::Int | FieldType::Float | FieldType::Timestamp | FieldType::Date) {
+                ops.push(("filter range", Op::Gte, 1));
+            }
+            if ty == FieldType::Enum {
+                ops.push(("filter in", Op::In, 2));
+            }
+            for (kind, op, n) in ops {
+                let binds = vec![Bind::null(ty); n];
+                queries.push((kind, ListQuery { filters: vec![Filter { field: i, op, binds }], ..plain() }, true));
+            }
+        }
+        for i in policy.list.sort.iter().filter_map(|n| position(n)) {
+            queries.push(("sort", ListQuery { sort: Some(Sort { field: i, descending: true }), ..plain() }, true));
+        }
+        let mut out = Vec::new();
+        for (owner, tenant) in self.reachable_shapes() {
+            for (kind, q, after) in &queries {
+                out.push((*kind, self.query_text(&policy.fields, shape_index(owner, tenant), q, *after)));
+            }
+        }
+        out
+    }
+
     /// Inserts one row; `values` are the binds of every field, in field order.
     pub(crate) fn insert(&self, values: Vec<Bind>) -> Statement {
         Statement { sql: Arc::clone(&self.insert), binds: values }

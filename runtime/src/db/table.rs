@@ -56,6 +56,7 @@ impl<R: Resource> Table<R> {
         if let Some(f) = R::policy().fields.iter().find(|f| !f.primary) {
             out.extend(self.statements.update_texts(f).into_iter().map(|s| ("update", s)));
         }
+        out.extend(self.statements.query_texts(R::policy()));
         out
     }
 
@@ -78,6 +79,18 @@ impl<R: Resource> Table<R> {
         limit: u32,
     ) -> Result<Vec<Row<R>>, ApiError> {
         Ok(self.db.read_all(self.statements.page(auth, after, limit)).await?)
+    }
+
+    /// Up to `limit` rows of the caller's scope that pass the list query `q`, in its order,
+    /// after the row `after` (its id and, when sorted, its sort value).
+    pub(crate) async fn query(
+        &self,
+        auth: &Authorized<R>,
+        q: &crate::query::ListQuery,
+        after: Option<(uuid::Uuid, Option<Bind>)>,
+        limit: u32,
+    ) -> Result<Vec<Row<R>>, ApiError> {
+        Ok(self.db.read_all(self.statements.query(auth, q, after, limit)).await?)
     }
 
     /// Inserts a validated body, the server filling the id, the subject, the tenant and the

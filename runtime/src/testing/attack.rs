@@ -135,13 +135,22 @@ impl Attacks {
         &self.plan
     }
 
-    /// Runs `attack` on `resource`.
+    /// The attacks that have something to try on `resource`.
+    pub fn applicable(&self, resource: &str) -> Vec<Attack> {
+        let p = self.plan.resource(resource).unwrap_or_else(|| panic!("no resource `{resource}` is registered"));
+        Attack::ALL.iter().copied().filter(|a| a.applies(p)).collect()
+    }
+
+    /// Runs `attack` on `resource`. An attack with nothing to try there is a failure, not a
+    /// pass: the generated tests name only [`Self::applicable`] ones, and regenerating after
+    /// a spec change keeps them so.
     pub async fn run(&self, resource: &str, attack: Attack) {
         if !self.plan.jwt.algorithms.iter().all(|a| a.is_hmac()) {
             skipped("tokens for a public-key service come from its identity provider");
             return;
         }
         let p = self.plan.resource(resource).unwrap_or_else(|| panic!("no resource `{resource}` is registered"));
+        assert!(attack.applies(p), "{attack:?} has nothing to try on `{resource}`: regenerate the tests");
         let Some(db) = fresh_db(self.database).await else { return };
         let addr = start_on((self.service)(), db, &self.secret).await;
         match attack {
@@ -155,6 +164,7 @@ impl Attacks {
             Attack::RateLimit => self.rate_limit(addr, p).await,
             Attack::BodyLimit => self.body_limit(addr, p).await,
             Attack::ForgedTokens => self.forged_tokens(addr, p).await,
+            Attack::ListQueries => self.list_queries(addr, p).await,
         }
     }
 
@@ -291,6 +301,23 @@ impl Attacks {
             assert_eq!(r.status, 200, "{}", r.body);
             let visible = r.json().get(&check.field).is_some();
             assert_eq!(visible, check.visible, "`{}` for {check:?}", check.field);
+        }
+    }
+
+    async fn list_queries(&self, addr: SocketAddr, p: &ResourcePlan) {
+        for check in &p.queries {
+            let tok = self.token(&check.sub, &check.roles);
+            let value: String = form_urlencoded::byte_serialize(check.value.as_bytes()).collect();
+            let url = format!("{}?{}={value}", p.path, check.param);
+            let r = send(addr, "GET", &url, Some(&tok), None).await;
+            if check.visible {
+                assert_eq!(r.status, 200, "{url} for {check:?}: {}", r.body);
+            } else {
+                let unknown =
+                    send(addr, "GET", &format!("{}?securegen_no_such_field=1", p.path), Some(&tok), None).await;
+                r.problem(400);
+                assert_eq!(r.body, unknown.body, "{url} for {check:?} must read as an unknown parameter");
+            }
         }
     }
 

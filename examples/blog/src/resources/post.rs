@@ -26,7 +26,8 @@
         backend = "memory"
     ),
     audit = all,
-    etag
+    etag,
+    list(filter = [status, created_at], sort = [created_at, title], search = [title])
 )]
 pub struct Post {
     #[field(id)]
