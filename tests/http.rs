@@ -5,7 +5,7 @@
 
 mod common;
 
-http_cases!(Some(common::start().await); create_read_list_update_delete_follow_the_contract, another_users_row_is_indistinguishable_from_a_missing_one, roles_that_lack_an_action_get_403_and_no_token_gets_401, bodies_with_fields_the_caller_may_not_write_are_refused_whole, redacted_fields_never_leave_and_read_roles_are_per_role, values_are_validated_with_pointers_and_without_echo, malformed_bodies_are_400_413_415_never_500, pages_are_bounded_and_cursors_are_opaque_and_checked, tenants_are_isolated_and_etags_prevent_lost_updates, every_response_is_hardened_and_every_error_is_a_problem, cors_answers_only_allowlisted_origins, list_queries_answer_exactly_the_callers_matching_rows, hidden_fields_cannot_be_queried, cursors_are_bound_to_their_query, search_wildcards_match_only_themselves);
+http_cases!(Some(common::start().await); create_read_list_update_delete_follow_the_contract, another_users_row_is_indistinguishable_from_a_missing_one, roles_that_lack_an_action_get_403_and_no_token_gets_401, bodies_with_fields_the_caller_may_not_write_are_refused_whole, redacted_fields_never_leave_and_read_roles_are_per_role, values_are_validated_with_pointers_and_without_echo, malformed_bodies_are_400_413_415_never_500, pages_are_bounded_and_cursors_are_opaque_and_checked, tenants_are_isolated_and_etags_prevent_lost_updates, every_response_is_hardened_and_every_error_is_a_problem, cors_answers_only_allowlisted_origins, list_queries_answer_exactly_the_callers_matching_rows, hidden_fields_cannot_be_queried, cursors_are_bound_to_their_query, search_wildcards_match_only_themselves, references_point_only_at_rows_the_caller_reads);
 
 /// The generated attack on list queries finds the hidden field of the notes (`reviewer_note`,
 /// read by admins only) for a user, and the harness refuses to run an attack with nothing to
@@ -21,4 +21,18 @@ async fn the_list_query_attack_probes_hidden_fields() {
     assert!(note.queries.iter().any(|q| q.visible && q.param == "reviewer_note"), "admins may filter by it");
     attacks.run("note", Attack::ListQueries).await;
     assert!(!attacks.applicable("bulletin").contains(&Attack::ListQueries));
+}
+
+/// The generated attack on references creates the folders a card needs, then attaches
+/// another owner's folder and a missing one, and sees them refused alike.
+#[tokio::test]
+async fn the_reference_attack_attaches_hidden_rows() {
+    use securegen::runtime::testing::attack::{Attack, Attacks};
+    let attacks = Attacks::new(|| common::service().create_missing_tables());
+    let card = attacks.plan().resource("card").unwrap();
+    assert_eq!(card.refs.len(), 2, "{:?}", card.refs);
+    assert!(attacks.applicable("card").contains(&Attack::References));
+    for attack in attacks.applicable("card") {
+        attacks.run("card", attack).await;
+    }
 }

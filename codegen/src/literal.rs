@@ -110,6 +110,11 @@ fn field(krate: &syn::Path, f: &Field) -> TokenStream {
     let server = opt(f.server, |s| variant(krate, "ServerValue", s));
     let description = opt_string(f.description.as_deref());
     let renamed_from = opt_string(f.renamed_from.as_deref());
+    let reference = opt(f.reference.as_ref(), |r| {
+        let (to, table, column) = (string(&r.to), string(&r.table), string(&r.column));
+        let on_delete = variant(krate, "OnDelete", r.on_delete);
+        quote!(#krate::model::Reference { to: #to, table: #table, column: #column, on_delete: #on_delete })
+    });
     quote!(#krate::model::Field {
         name: #name,
         ty: #ty,
@@ -129,6 +134,7 @@ fn field(krate: &syn::Path, f: &Field) -> TokenStream {
         server: #server,
         description: #description,
         renamed_from: #renamed_from,
+        reference: #reference,
     })
 }
 

@@ -118,6 +118,8 @@ fn field(f: &Field, krate: &syn::Path) -> TokenStream {
         FieldType::Float => (quote!(f64), FieldType::Float),
         FieldType::Bool => (quote!(bool), FieldType::Bool),
         FieldType::Uuid => (quote!(#krate::types::Uuid), FieldType::Uuid),
+        // `to = …` makes a `Uuid` a reference.
+        FieldType::Ref => (quote!(#krate::types::Uuid), FieldType::Ref),
         FieldType::Timestamp => (quote!(#krate::types::OffsetDateTime), FieldType::Timestamp),
         FieldType::Date => (quote!(#krate::types::Date), FieldType::Date),
         _ => (quote!(::std::string::String), FieldType::String),
@@ -125,6 +127,14 @@ fn field(f: &Field, krate: &syn::Path) -> TokenStream {
     if f.ty != default_kind {
         let k = word(f.ty.as_str());
         attrs.push(quote!(kind = #k));
+    }
+    if let Some(r) = &f.reference {
+        let to = ident(&r.to);
+        attrs.push(quote!(to = #to));
+        if r.on_delete != securegen_model::OnDelete::Restrict {
+            let on_delete = word(r.on_delete.as_str());
+            attrs.push(quote!(on_delete = #on_delete));
+        }
     }
     if let Some(s) = f.server {
         let s = word(s.as_str());

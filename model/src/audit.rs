@@ -76,6 +76,19 @@ fn finding(id: &'static str, name: &'static str, status: Status, detail: String,
 }
 
 fn api1(c: &Ctx<'_>) -> Finding {
+    let refs: Vec<String> =
+        c.r.fields.iter().filter_map(|f| f.reference.as_ref().map(|r| format!("`{}` → {}", f.name, r.to))).collect();
+    let mut found = api1_rows(c);
+    if !refs.is_empty() {
+        found.detail.push_str(&format!(
+            "; references ({}) must point at a row the writer may read, a hidden row refused like a missing one",
+            refs.join(", ")
+        ));
+    }
+    found
+}
+
+fn api1_rows(c: &Ctx<'_>) -> Finding {
     const NAME: &str = "Broken Object Level Authorization";
     match (&c.r.owner, &c.r.tenant) {
         (Some(o), _) => finding("API1:2023", NAME, Status::Answered, format!("rows are scoped to their owner `{o}` in the query itself; another owner's row answers 404 like a missing one"), c.line(&["owner"])),

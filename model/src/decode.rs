@@ -11,7 +11,7 @@ use serde_yaml::{Mapping, Value};
 use crate::diag::{Code, KeyPath, Sink};
 use crate::model::Number;
 use crate::suggest;
-use crate::vocab::{Action, AuditLevel, Backend, Database, FieldType, Keyword, ServerValue};
+use crate::vocab::{Action, AuditLevel, Backend, Database, FieldType, Keyword, OnDelete, ServerValue};
 
 /// The decoding context: where problems go and which paths failed.
 pub(crate) struct Decoder<'s> {
@@ -306,4 +306,4 @@ macro_rules! decode_keyword {
     )+};
 }
 
-decode_keyword!(Action, FieldType, ServerValue, Database, Backend, AuditLevel);
+decode_keyword!(Action, FieldType, ServerValue, Database, Backend, AuditLevel, OnDelete);

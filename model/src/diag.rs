@@ -207,6 +207,8 @@ codes! {
     BadRename = "bad-rename",
     /// A `list:` entry no list could use safely: an unknown, hidden or unfit field.
     ListField = "list-field",
+    /// A `ref` without a readable target, or `to:`/`on_delete:` on another type.
+    BadRef = "bad-ref",
     /// Lint: a sensitive-looking field that is readable.
     SensitiveField = "sensitive-field",
     /// Lint: an action open to callers without a token.

@@ -317,6 +317,13 @@ fn constraints(scope: &str, o: &Field, f: &Field, out: &mut Out) {
         let what = if f.redact { "is now redacted" } else { "is no longer redacted" };
         out.push(!f.redact, scope, format!("field `{name}` {what}"));
     }
+    let cascades = |x: &Field| x.reference.as_ref().is_some_and(|r| r.on_delete == crate::vocab::OnDelete::Cascade);
+    if cascades(o) != cascades(f) {
+        let what =
+            if cascades(f) { "now deletes the rows that point at it" } else { "is now refused while rows point at it" };
+        let to = f.reference.as_ref().or(o.reference.as_ref()).map_or("", |r| r.to.as_str());
+        out.push(cascades(f), scope, format!("deleting a `{to}` that `{name}` points at {what}"));
+    }
     if o.server != f.server {
         let widens = f.server.is_none();
         let what = match f.server {

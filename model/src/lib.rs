@@ -70,9 +70,11 @@ mod validate;
 pub use limits::{ByteSize, Limits, Per, Rate};
 pub use model::{
     Auth, COMMON_VARIABLES, COMPANION_SUFFIXES, Field, Jwt, KeySource, ListQuery, Literal, MAX_FIELDS, MAX_IN_VALUES,
-    MAX_SEARCH_CHARS, Number, Resource, Role, Service, Settings, Spec, Tenant,
+    MAX_SEARCH_CHARS, Number, Reference, Resource, Role, Service, Settings, Spec, Tenant,
 };
-pub use vocab::{Action, Algorithm, AuditLevel, Backend, Database, FieldType, Keyword, PseudoRole, ServerValue};
+pub use vocab::{
+    Action, Algorithm, AuditLevel, Backend, Database, FieldType, Keyword, OnDelete, PseudoRole, ServerValue,
+};
 
 #[cfg(feature = "yaml")]
 pub use diag::{Code, Diagnostic, KeyPath, Location, Seg, Severity};
@@ -165,12 +167,14 @@ pub fn line_of(src: &str, path: &KeyPath) -> Option<usize> {
     locate::locate_exact(src, path, diag::Target::Key).map(|l| l.line)
 }
 
-/// Validates a spec already parsed into a YAML tree (the attribute front end builds one).
-/// Diagnostics carry key paths but no locations: there is no source text to point into.
+/// Validates the spec of one annotated struct, already parsed into a YAML tree (the
+/// attribute front end builds one). Diagnostics carry key paths but no locations: there is no
+/// source text to point into. A `ref` to another struct's resource is resolved by convention
+/// (its default table and `id`) and checked when the service registers both.
 #[cfg(feature = "yaml")]
 pub fn check_value(value: &serde_yaml::Value) -> Report {
     let mut sink = diag::Sink::default();
-    let spec = analyse(value, &mut sink);
+    let spec = analyse_with(value, &mut sink, true);
     let mut diagnostics = sink.diagnostics;
     diagnostics.sort_by(|a, b| (&a.path, a.severity).cmp(&(&b.path, b.severity)));
     Report { spec, diagnostics }
@@ -178,6 +182,11 @@ pub fn check_value(value: &serde_yaml::Value) -> Report {
 
 #[cfg(feature = "yaml")]
 fn analyse(value: &serde_yaml::Value, sink: &mut diag::Sink) -> Option<Spec> {
+    analyse_with(value, sink, false)
+}
+
+#[cfg(feature = "yaml")]
+fn analyse_with(value: &serde_yaml::Value, sink: &mut diag::Sink, alone: bool) -> Option<Spec> {
     use decode::Decode;
     let root = KeyPath::root();
     let mut decoder = decode::Decoder::new(sink);
@@ -192,7 +201,9 @@ fn analyse(value: &serde_yaml::Value, sink: &mut diag::Sink) -> Option<Spec> {
         v => raw::RawSpec::decode(v, &root, &mut decoder)?,
     };
     let poisoned = decoder.into_poisoned();
-    let spec = validate::Validator::new(sink, &poisoned).spec(&raw)?;
+    let validator = validate::Validator::new(sink, &poisoned);
+    let validator = if alone { validator.alone() } else { validator };
+    let spec = validator.spec(&raw)?;
     lint::lint(&spec, sink);
     Some(spec)
 }

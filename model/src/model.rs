@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::Limits;
-use crate::vocab::{Action, Algorithm, AuditLevel, Database, FieldType, Keyword, PseudoRole, ServerValue};
+use crate::vocab::{Action, Algorithm, AuditLevel, Database, FieldType, Keyword, OnDelete, PseudoRole, ServerValue};
 
 /// A whole service: the validated, normalized form of `securegen.yaml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -436,6 +436,22 @@ pub struct Field {
     /// and keeps its values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renamed_from: Option<String>,
+    /// For a `ref`: the resource it points at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<Reference>,
+}
+
+/// Where a `ref` field points, and what deleting the row it points at does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reference {
+    /// The referenced resource.
+    pub to: String,
+    /// Its table (resolved by the checker).
+    pub table: String,
+    /// Its id column (resolved by the checker).
+    pub column: String,
+    /// What deleting the referenced row does: refused (the default) or cascaded.
+    pub on_delete: OnDelete,
 }
 
 impl Field {

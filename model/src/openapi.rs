@@ -24,7 +24,7 @@ fn field_schema(f: &Field) -> Value {
     let format = match f.ty {
         FieldType::Email => Some("email"),
         FieldType::Url => Some("uri"),
-        FieldType::Uuid => Some("uuid"),
+        FieldType::Uuid | FieldType::Ref => Some("uuid"),
         FieldType::Date => Some("date"),
         FieldType::Timestamp => Some("date-time"),
         FieldType::Int => Some("int64"),

@@ -38,6 +38,8 @@ pub enum Attack {
     /// A list filtered, sorted or searched by a field the caller may not read answers like
     /// one by a field that does not exist.
     ListQueries,
+    /// A `ref` to a row the caller cannot read is refused exactly like one to no row.
+    References,
 }
 
 impl Attack {
@@ -54,6 +56,7 @@ impl Attack {
         Self::BodyLimit,
         Self::ForgedTokens,
         Self::ListQueries,
+        Self::References,
     ];
 
     /// Whether the attack has something to try on a resource with plan `p`: a generated
@@ -72,6 +75,7 @@ impl Attack {
             Self::BodyLimit => p.creator.is_some(),
             Self::ForgedTokens => !p.token_actions.is_empty(),
             Self::ListQueries => !p.queries.is_empty(),
+            Self::References => !p.refs.is_empty() && rows,
         }
     }
 
@@ -89,6 +93,7 @@ impl Attack {
             Self::BodyLimit => "body_limit",
             Self::ForgedTokens => "forged_tokens",
             Self::ListQueries => "list_queries",
+            Self::References => "references",
         }
     }
 }
@@ -137,6 +142,17 @@ pub struct QueryCheck {
     pub roles: Vec<String>,
     /// Whether the caller may read the field on every row the list answers.
     pub visible: bool,
+}
+
+/// A `ref` field the creator writes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RefField {
+    /// The field.
+    pub field: String,
+    /// The resource it points at.
+    pub to: String,
+    /// Whether a row needs it.
+    pub required: bool,
 }
 
 /// A value a field must refuse.
@@ -190,6 +206,9 @@ pub struct ResourcePlan {
     pub read_roles: Vec<ReadCheck>,
     /// List query parameters and who may use them.
     pub queries: Vec<QueryCheck>,
+    /// The `ref` fields the creator writes on create: the tests fill each with a row they
+    /// create first, and try one the creator cannot read.
+    pub refs: Vec<RefField>,
     /// Values fields must refuse.
     pub bad_values: Vec<BadValue>,
     /// How to exceed the rate, when a list is cheap to repeat.
@@ -268,7 +287,7 @@ fn valid_value(f: &Field, body: u64) -> Option<Value> {
             let lo = f.min.map_or(1.0, Number::as_f64).max(1.0);
             Some(json!(f.max.map_or(lo, |m| lo.min(m.as_f64()))))
         }
-        FieldType::Password => None,
+        FieldType::Password | FieldType::Ref => None,
     }
 }
 
@@ -291,7 +310,7 @@ fn bad_values(f: &Field, body: u64) -> Vec<Value> {
         FieldType::Enum => out.push(json!("not_a_value")),
         FieldType::Email => out.push(json!("not-an-email")),
         FieldType::Url => out.push(json!("ftp://example.com")),
-        FieldType::Uuid => out.push(json!("not-a-uuid")),
+        FieldType::Uuid | FieldType::Ref => out.push(json!("not-a-uuid")),
         FieldType::Date => out.push(json!("2026-13-40")),
         FieldType::Timestamp => out.push(json!("not-a-time")),
         _ => {}
@@ -404,7 +423,12 @@ fn resource_plan(callers: &[Vec<String>], r: &Resource) -> ResourcePlan {
 
     let mut body = Map::new();
     let mut complete = creator.is_some();
-    for f in r.fields.iter().filter(|f| writable_by_creator(f) && !f.optional && f.default.is_none()) {
+    // A `ref` is filled when the test runs, with a row it creates first (see `refs`).
+    for f in r
+        .fields
+        .iter()
+        .filter(|f| writable_by_creator(f) && !f.optional && f.default.is_none() && f.reference.is_none())
+    {
         match valid_value(f, r.limits.body.0) {
             Some(v) => {
                 body.insert(f.name.clone(), v);
@@ -457,6 +481,15 @@ fn resource_plan(callers: &[Vec<String>], r: &Resource) -> ResourcePlan {
         redacted: r.fields.iter().filter(|f| !f.is_readable()).map(|f| f.name.clone()).collect(),
         read_roles: read_checks(r, &readers),
         queries: query_checks(r, &readers),
+        refs: r
+            .fields
+            .iter()
+            .filter(|f| writable_by_creator(f))
+            .filter_map(|f| {
+                let to = f.reference.as_ref()?.to.clone();
+                Some(RefField { field: f.name.clone(), to, required: !f.optional })
+            })
+            .collect(),
         readers: readers.into_iter().map(|(sub, roles, _)| Reader { sub, roles }).collect(),
         bad_values,
         rate: rate_check(r, callers),

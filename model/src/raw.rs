@@ -9,7 +9,7 @@ use serde_yaml::Value;
 use crate::decode::{Decode, Decoder};
 use crate::diag::KeyPath;
 use crate::model::Number;
-use crate::vocab::{Action, AuditLevel, Backend, Database, FieldType, ServerValue};
+use crate::vocab::{Action, AuditLevel, Backend, Database, FieldType, OnDelete, ServerValue};
 
 /// Declares a YAML object: its struct (every key optional in memory, so that decoding can go
 /// on after an error), its `KEYS`, and its [`Decode`] impl. `= required` marks a key the
@@ -287,5 +287,11 @@ raw! {
         /// its values.
         #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"))]
         "renamed_from" renamed_from: String,
+        /// For a `ref`: the resource it points at.
+        #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"))]
+        "to" to: String,
+        /// For a `ref`: what deleting the referenced row does (`restrict`, the default, or
+        /// `cascade`).
+        "on_delete" on_delete: OnDelete,
     }
 }

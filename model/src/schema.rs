@@ -8,7 +8,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 
 use crate::model::Number;
 use crate::raw::RawSpec;
-use crate::vocab::{Action, AuditLevel, Backend, Database, FieldType, Keyword, ServerValue};
+use crate::vocab::{Action, AuditLevel, Backend, Database, FieldType, Keyword, OnDelete, ServerValue};
 
 /// The JSON Schema of `securegen.yaml`, for editor completion and CI validation.
 pub fn json_schema() -> serde_json::Value {
@@ -33,7 +33,7 @@ macro_rules! keyword_schema {
     )+};
 }
 
-keyword_schema!(Action, FieldType, ServerValue, Database, Backend, AuditLevel);
+keyword_schema!(Action, FieldType, ServerValue, Database, Backend, AuditLevel, OnDelete);
 
 impl JsonSchema for Number {
     fn schema_name() -> Cow<'static, str> {

@@ -70,6 +70,14 @@ pub fn indexes(r: &Resource) -> Vec<Index> {
             }
         }
     }
+    // A foreign key is checked from the other side on every delete of the row it points at:
+    // without an index, deleting one product would read every order line.
+    for f in r.fields.iter().filter(|f| f.reference.is_some()) {
+        let shape = vec![f.name.as_str()];
+        if !shapes.contains(&shape) {
+            shapes.push(shape);
+        }
+    }
     shapes
         .into_iter()
         .map(|scope| {
@@ -83,17 +91,29 @@ pub fn indexes(r: &Resource) -> Vec<Index> {
 /// `{table}_{col}_{col}_idx`, or `{table prefix}_{hash}_idx` when that is longer than 63
 /// bytes: deterministic, and distinct for distinct column lists.
 fn index_name(table: &str, columns: &[String]) -> String {
-    let full = format!("{table}_{}_idx", columns.join("_"));
+    bounded_name(table, columns, "idx")
+}
+
+/// The name of the foreign key of `column` in `table`: `{table}_{column}_fkey`, bounded
+/// like an index name (PostgreSQL would otherwise truncate it, and a migration could not
+/// name it to drop it).
+pub fn foreign_key_name(table: &str, column: &str) -> String {
+    bounded_name(table, &[column.to_owned()], "fkey")
+}
+
+/// `{table}_{parts}_{suffix}`, or `{table prefix}_{hash}_{suffix}` past 63 bytes.
+fn bounded_name(table: &str, columns: &[String], suffix: &str) -> String {
+    let full = format!("{table}_{}_{suffix}", columns.join("_"));
     if full.len() <= MAX_IDENT_BYTES {
         return full;
     }
     let hash = fnv1a(full.as_bytes());
-    let keep = MAX_IDENT_BYTES - "_0123456789abcdef_idx".len();
+    let keep = MAX_IDENT_BYTES - "_0123456789abcdef_".len() - suffix.len();
     let mut end = keep.min(table.len());
     while !table.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}_{hash:016x}_idx", &table[..end])
+    format!("{}_{hash:016x}_{suffix}", &table[..end])
 }
 
 /// FNV-1a, 64 bits: a stable, dependency-free hash for names (not for security).

@@ -109,7 +109,7 @@ pub fn is_url(s: &str) -> bool {
 /// Whether `s` has the form of `ty` (for text-carried types; `true` for the others).
 pub fn well_formed(ty: FieldType, s: &str) -> bool {
     match ty {
-        FieldType::Uuid => parse_uuid(s).is_some(),
+        FieldType::Uuid | FieldType::Ref => parse_uuid(s).is_some(),
         FieldType::Email => is_email(s),
         FieldType::Url => is_url(s),
         FieldType::Date => parse_date(s).is_some(),

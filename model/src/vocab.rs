@@ -128,6 +128,9 @@ keyword! {
         Url = "url",
         /// Write-only secret, stored as an argon2id hash.
         Password = "password",
+        /// The id of a row of another resource (`to:`), stored as a foreign key; writing it
+        /// requires that row to be readable by the caller.
+        Ref = "ref",
     }
 }
 
@@ -217,6 +220,16 @@ impl Algorithm {
             Self::Es256 => "EC",
             Self::EdDsa => "EdDSA",
         }
+    }
+}
+
+keyword! {
+    /// What deleting a referenced row does to the rows that reference it.
+    OnDelete, "an on_delete rule" {
+        /// The delete is refused (409) while any row references it.
+        Restrict = "restrict",
+        /// The referencing rows are deleted with it.
+        Cascade = "cascade",
     }
 }
 

@@ -50,6 +50,7 @@ resources:
       status:   { type: enum, values: [pending, shipped], default: pending, write: [update], write_roles: [admin] }
       note:     { type: string, redact: true, optional: true, write: [update], write_roles: [admin] }
       placed:   { type: timestamp, server: now }
+      about:    { type: ref, to: order, on_delete: restrict, optional: true, write: [create] }
     access: { create: [user], read: [owner, admin], list: [owner, admin], update: [owner, admin], delete: [admin] }
   note:
     fields: { id: { type: uuid }, text: { type: text, write: [create] } }
@@ -188,6 +189,8 @@ const TABLE: &[(&str, Edits, Expect)] = &[
     ("resources.*.sunset", &[("resources.order.sunset", Some("2031-01-01"))], Expect::Neutral),
     ("resources.*.limits", &[("resources.order.limits", None)], Expect::Widens),
     ("resources.*.list", &[("resources.order.list", None)], Expect::Narrows),
+    ("resources.*.fields.*.to", &[("resources.order.fields.about.to", Some("note"))], Expect::Neutral),
+    ("resources.*.fields.*.on_delete", &[("resources.order.fields.about.on_delete", Some("cascade"))], Expect::Widens),
     ("resources.*.list.filter", &[("resources.order.list.filter", Some("[status, quantity]"))], Expect::Widens),
     ("resources.*.list.sort", &[("resources.order.list.sort", Some("[]"))], Expect::Narrows),
     ("resources.*.list.search", &[("resources.order.list.search", Some("[item, owner_id]"))], Expect::Widens),

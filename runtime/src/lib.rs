@@ -32,6 +32,7 @@ pub mod migrate;
 pub mod page;
 pub mod proxies;
 pub(crate) mod query;
+mod refs;
 pub mod resource;
 pub mod rules;
 pub mod serve;

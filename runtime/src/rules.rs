@@ -254,6 +254,7 @@ mod tests {
             server: None,
             description: None,
             renamed_from: None,
+            reference: None,
         };
         let rules = Rules { patterns: vec![None] };
         for bad in [

@@ -71,7 +71,15 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 fn column(name: &str, ty: ColumnType, nullable: bool) -> Column {
-    Column { name: name.to_owned(), ty, nullable, primary: false, renamed_from: None, fill: Fill::Null }
+    Column {
+        name: name.to_owned(),
+        ty,
+        nullable,
+        primary: false,
+        renamed_from: None,
+        fill: Fill::Null,
+        references: None,
+    }
 }
 
 fn id() -> Column {

@@ -577,3 +577,63 @@ pub async fn search_wildcards_match_only_themselves(app: App) {
         assert_eq!(titles, expected, "q={q}");
     }
 }
+
+/// A reference must point at a row the caller may read when it is written: another owner's
+/// folder is refused exactly like a folder that does not exist, on create and on update; a
+/// referenced folder cannot be deleted (409); a note's cards go with the note (cascade).
+pub async fn references_point_only_at_rows_the_caller_reads(app: App) {
+    let (alice, bob, admin) = (token("alice", &["user"]), token("bob", &["user"]), token("root", &["admin"]));
+    let folder = |tok: String, name: &'static str| {
+        let app = app.addr;
+        async move {
+            let r = send(app, "POST", "/api/v1/folders", Some(&tok), Some(&json!({ "name": name }))).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.json()["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let (alices, bobs) = (folder(alice.clone(), "a").await, folder(bob.clone(), "b").await);
+    let card = |folder: &str| json!({ "folder_id": folder });
+    let missing =
+        send(app.addr, "POST", "/api/v1/cards", Some(&bob), Some(&card("0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e"))).await;
+    let hidden = send(app.addr, "POST", "/api/v1/cards", Some(&bob), Some(&card(&alices))).await;
+    let (mut m, mut h) = (missing.problem(422), hidden.problem(422));
+    m.as_object_mut().unwrap().remove("request_id");
+    h.as_object_mut().unwrap().remove("request_id");
+    assert_eq!(h, m, "another owner's folder reads as a missing one");
+    assert_eq!(h["errors"][0]["pointer"], "/folder_id");
+    assert_eq!(h["errors"][0]["detail"], "no such folder");
+    assert!(!hidden.body.contains(&alices), "the id is not echoed: {}", hidden.body);
+
+    let created = send(app.addr, "POST", "/api/v1/cards", Some(&bob), Some(&card(&bobs))).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let card_path = format!("/api/v1/cards/{}", created.json()["id"].as_str().unwrap());
+    let moved = send(app.addr, "PATCH", &card_path, Some(&bob), Some(&json!({ "folder_id": alices }))).await;
+    assert_eq!(moved.problem(422)["errors"][0]["detail"], "no such folder", "updates are checked too");
+
+    // The database keeps the reference: the referenced folder cannot go.
+    let gone = send(app.addr, "DELETE", &format!("/api/v1/folders/{bobs}"), Some(&bob), None).await;
+    gone.problem(409);
+    assert_eq!(send(app.addr, "GET", &card_path, Some(&bob), None).await.status, 200);
+
+    // A card about a note goes with it.
+    let note = send(app.addr, "POST", "/api/v1/notes", Some(&bob), Some(&json!({ "title": "n" }))).await.json();
+    let note_id = note["id"].as_str().unwrap();
+    let about =
+        send(app.addr, "POST", "/api/v1/cards", Some(&bob), Some(&json!({ "folder_id": bobs, "note_id": note_id })))
+            .await;
+    assert_eq!(about.status, 201, "{}", about.body);
+    let about_path = format!("/api/v1/cards/{}", about.json()["id"].as_str().unwrap());
+    let alices_note =
+        send(app.addr, "POST", "/api/v1/notes", Some(&alice), Some(&json!({ "title": "a" }))).await.json();
+    let r = send(
+        app.addr,
+        "POST",
+        "/api/v1/cards",
+        Some(&bob),
+        Some(&json!({ "folder_id": bobs, "note_id": alices_note["id"] })),
+    )
+    .await;
+    assert_eq!(r.problem(422)["errors"][0]["pointer"], "/note_id");
+    assert_eq!(send(app.addr, "DELETE", &format!("/api/v1/notes/{note_id}"), Some(&admin), None).await.status, 204);
+    send(app.addr, "GET", &about_path, Some(&bob), None).await.problem(404);
+}

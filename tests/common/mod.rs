@@ -114,6 +114,41 @@ pub struct Burst {
     pub n: Option<i64>,
 }
 
+/// Folders of their owner.
+#[secure_resource(
+    roles = [user, admin],
+    owner = owner_id,
+    access(create = [user], read = [owner, admin], list = [owner, admin], delete = [owner, admin]),
+    limits(rate = "1000/minute")
+)]
+pub struct Folder {
+    #[field(id)]
+    pub id: Uuid,
+    #[field(server = subject)]
+    pub owner_id: String,
+    #[field(write(create), len(1..=50))]
+    pub name: String,
+}
+
+/// Cards of their owner, each in a folder the owner can read, optionally about a note
+/// (deleted with it).
+#[secure_resource(
+    roles = [user, admin],
+    owner = owner_id,
+    access(create = [user], read = [owner], list = [owner], update = [owner], delete = [owner]),
+    limits(rate = "1000/minute")
+)]
+pub struct Card {
+    #[field(id)]
+    pub id: Uuid,
+    #[field(server = subject)]
+    pub owner_id: String,
+    #[field(to = folder, write(create, update))]
+    pub folder_id: Uuid,
+    #[field(to = note, on_delete = cascade, write(create))]
+    pub note_id: Option<Uuid>,
+}
+
 /// The settings of the test service.
 pub fn settings() -> Settings {
     let mut s = Settings::new("notes", Jwt::hs256("NOTES_JWT_SECRET").issuer("notes").audience("notes-api"));
@@ -139,6 +174,8 @@ pub fn service_with(settings: Settings) -> ServiceBuilder {
         .resource::<Bulletin>(NoHooks)
         .resource::<Doc>(NoHooks)
         .resource::<Burst>(NoHooks)
+        .resource::<Folder>(NoHooks)
+        .resource::<Card>(NoHooks)
         .routes(|_| {
             securegen::runtime::axum::Router::new().route("/boom", securegen::runtime::axum::routing::get(boom))
         })
@@ -184,6 +221,8 @@ pub async fn start_on(service: ServiceBuilder, env: Environment, db: Db) -> App 
         securegen::model::sql::schema_script(<Bulletin as securegen::runtime::Resource>::policy(), db.dialect()),
         securegen::model::sql::schema_script(<Doc as securegen::runtime::Resource>::policy(), db.dialect()),
         securegen::model::sql::schema_script(<Burst as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Folder as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Card as securegen::runtime::Resource>::policy(), db.dialect()),
     ] {
         db.batch(&table).await.unwrap();
     }

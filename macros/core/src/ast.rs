@@ -89,6 +89,10 @@ pub(crate) struct FieldArgs {
     pub(crate) pattern: Option<Spanned<String>>,
     pub(crate) description: Option<Spanned<String>>,
     pub(crate) renamed_from: Option<Spanned<String>>,
+    /// `to = product`: a reference to a row of that resource.
+    pub(crate) to: Option<Spanned<String>>,
+    /// `on_delete = cascade`.
+    pub(crate) on_delete: Option<Spanned<String>>,
     pub(crate) write: Option<Words>,
     pub(crate) values: Option<Words>,
     pub(crate) write_roles: Option<Words>,

@@ -48,6 +48,8 @@ const FIELD_KEYS: &[&str] = &[
     "default",
     "description",
     "renamed_from",
+    "to",
+    "on_delete",
 ];
 
 /// Collects errors instead of stopping at the first (serde_derive's `Ctxt`).
@@ -313,6 +315,8 @@ fn field_key(f: &mut FieldArgs, key: &str, span: Span, meta: &ParseNestedMeta<'_
         "pattern" => f.pattern = Some(word(meta.value()?)?),
         "description" => f.description = Some(word(meta.value()?)?),
         "renamed_from" => f.renamed_from = Some(word(meta.value()?)?),
+        "to" => f.to = Some(word(meta.value()?)?),
+        "on_delete" => f.on_delete = Some(word(meta.value()?)?),
         "write_roles" => f.write_roles = Some(list(meta.value()?, span)?),
         "read_roles" => f.read_roles = Some(list(meta.value()?, span)?),
         "write" => f.write = Some(words(meta, span)?),
@@ -348,6 +352,8 @@ fn field_args(field: &mut syn::Field, errors: &mut Errors) -> Option<FieldArgs> 
         pattern: None,
         description: None,
         renamed_from: None,
+        to: None,
+        on_delete: None,
         write: None,
         values: None,
         write_roles: None,

@@ -86,7 +86,9 @@ impl<'s> Builder<'s> {
 
 fn field(f: &FieldArgs, at: KeyPath, spans: &mut Vec<(KeyPath, Span)>) -> syn::Result<Value> {
     let mut b = Builder::new(at, spans);
-    let ty = crate::ty::resolve(&f.inferred, f.kind.as_ref(), f.ty_span)?;
+    // `to = product` on a `Uuid` makes it a reference; a `kind` still decides when written.
+    let ref_kind = f.to.as_ref().filter(|_| f.kind.is_none()).map(|to| Spanned::new("ref".to_owned(), to.span));
+    let ty = crate::ty::resolve(&f.inferred, f.kind.as_ref().or(ref_kind.as_ref()), f.ty_span)?;
     b.put("type", s(securegen_model::Keyword::as_str(ty)), f.kind.as_ref().map_or(f.ty_span, |k| k.span));
     if f.inferred.optional {
         b.put("optional", Value::Bool(true), f.ty_span);
@@ -97,6 +99,8 @@ fn field(f: &FieldArgs, at: KeyPath, spans: &mut Vec<(KeyPath, Span)>) -> syn::R
     b.text("pattern", f.pattern.as_ref());
     b.text("description", f.description.as_ref());
     b.text("renamed_from", f.renamed_from.as_ref());
+    b.text("to", f.to.as_ref());
+    b.text("on_delete", f.on_delete.as_ref());
     b.words("write", f.write.as_ref());
     b.words("values", f.values.as_ref());
     b.words("write_roles", f.write_roles.as_ref());

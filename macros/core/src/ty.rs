@@ -47,7 +47,7 @@ pub(crate) fn infer(ty: &Type) -> Inferred {
         "i64" => &[FieldType::Int],
         "f64" => &[FieldType::Float],
         "bool" => &[FieldType::Bool],
-        "Uuid" => &[FieldType::Uuid],
+        "Uuid" => &[FieldType::Uuid, FieldType::Ref],
         "OffsetDateTime" => &[FieldType::Timestamp],
         "Date" => &[FieldType::Date],
         _ => &[],

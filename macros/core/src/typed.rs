@@ -37,7 +37,7 @@ fn value_type(krate: &syn::Path, f: &Field) -> TokenStream {
         FieldType::Int => quote!(i64),
         FieldType::Float => quote!(f64),
         FieldType::Bool => quote!(bool),
-        FieldType::Uuid => quote!(#krate::runtime::uuid::Uuid),
+        FieldType::Uuid | FieldType::Ref => quote!(#krate::runtime::uuid::Uuid),
         FieldType::Timestamp => quote!(#krate::runtime::time::OffsetDateTime),
         FieldType::Date => quote!(#krate::runtime::time::Date),
         _ => quote!(::std::string::String),

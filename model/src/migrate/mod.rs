@@ -19,7 +19,7 @@ pub use script::{Migration, create_index, create_table, script};
 
 use crate::model::{Literal, Resource};
 use crate::sql::{Index, VERSION_COLUMN, indexes};
-use crate::vocab::{FieldType, ServerValue};
+use crate::vocab::{FieldType, OnDelete, ServerValue};
 
 /// The tables of a service, in spec order.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -64,6 +64,21 @@ pub struct Column {
     /// What existing rows get when the column is added. Not kept.
     #[serde(skip)]
     pub fill: Fill,
+    /// The row of another table a `ref` column points at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub references: Option<ForeignKey>,
+}
+
+/// A foreign key: the table and column a `ref` column points at, and what deleting the row
+/// pointed at does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForeignKey {
+    /// The referenced table.
+    pub table: String,
+    /// Its id column.
+    pub column: String,
+    /// `restrict` or `cascade`.
+    pub on_delete: OnDelete,
 }
 
 /// An index, by name and columns.
@@ -105,7 +120,7 @@ impl ColumnType {
             FieldType::Int => Self::Integer,
             FieldType::Float => Self::Real,
             FieldType::Bool => Self::Boolean,
-            FieldType::Uuid => Self::Uuid,
+            FieldType::Uuid | FieldType::Ref => Self::Uuid,
             FieldType::Timestamp => Self::Timestamp,
             FieldType::Date => Self::Date,
             _ => Self::Text,
@@ -166,6 +181,11 @@ impl Table {
                     (None, Some(ServerValue::Uuid), false) => Fill::NewUuid,
                     (None, _, false) => Fill::Nothing,
                 },
+                references: f.reference.as_ref().map(|x| ForeignKey {
+                    table: x.table.clone(),
+                    column: x.column.clone(),
+                    on_delete: x.on_delete,
+                }),
             })
             .collect();
         if r.etag {
@@ -176,6 +196,7 @@ impl Table {
                 primary: false,
                 renamed_from: None,
                 fill: Fill::Default(Literal::Number(crate::model::Number::Int(1))),
+                references: None,
             });
         }
         Self {

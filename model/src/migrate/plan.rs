@@ -273,12 +273,40 @@ pub fn plan(old: &Layout, new: &Layout) -> Result<Vec<Change>, Vec<PlanError>> {
         }
         per_table.extend(table_changes(before, t, &mut errors));
     }
+    // New tables before the columns that may point at them, each after the tables it points
+    // at; dropped tables last, each before the tables it points at.
+    changes.extend(
+        by_references(created.iter().filter_map(|c| match c {
+            Change::CreateTable(t) => Some(t),
+            _ => None,
+        }))
+        .into_iter()
+        .map(|t| Change::CreateTable(t.clone())),
+    );
     changes.extend(per_table);
-    changes.extend(created);
-    for t in old.tables.iter().filter(|t| !matched_old.contains(&t.name.as_str())) {
+    let dropped = by_references(old.tables.iter().filter(|t| !matched_old.contains(&t.name.as_str())));
+    for t in dropped.into_iter().rev() {
         changes.push(Change::DropTable { resource: t.resource.clone(), table: t.name.clone() });
     }
     if errors.is_empty() { Ok(changes) } else { Err(errors) }
+}
+
+/// `tables` with each after the tables among them it points at (the checker refuses cycles;
+/// a table pointing at itself needs nothing first). Order is otherwise kept.
+fn by_references<'a>(tables: impl IntoIterator<Item = &'a Table>) -> Vec<&'a Table> {
+    let mut pending: Vec<&Table> = tables.into_iter().collect();
+    let mut out: Vec<&Table> = Vec::with_capacity(pending.len());
+    while !pending.is_empty() {
+        let waits = |t: &Table, pending: &[&Table]| {
+            t.columns
+                .iter()
+                .filter_map(|c| c.references.as_ref())
+                .any(|fk| fk.table != t.name && pending.iter().any(|p| p.name == fk.table))
+        };
+        let next = pending.iter().position(|t| !waits(t, &pending)).unwrap_or(0);
+        out.push(pending.remove(next));
+    }
+    out
 }
 
 /// The old table `t` continues: the one with its name, else the one its `renamed_from:`
@@ -350,12 +378,14 @@ fn table_changes(before: &Table, t: &Table, errors: &mut Vec<PlanError>) -> Vec<
                 from: b.ty,
                 to: c.ty,
             }),
-            Some(b) if b.ty != c.ty || b.nullable != c.nullable => changes.push(Change::AlterColumn {
-                resource: resource.clone(),
-                table: table.clone(),
-                from: Column { name: c.name.clone(), ..b.clone() },
-                to: c.clone(),
-            }),
+            Some(b) if b.ty != c.ty || b.nullable != c.nullable || b.references != c.references => {
+                changes.push(Change::AlterColumn {
+                    resource: resource.clone(),
+                    table: table.clone(),
+                    from: Column { name: c.name.clone(), ..b.clone() },
+                    to: c.clone(),
+                })
+            }
             Some(_) => {}
         }
     }

@@ -10,9 +10,10 @@
 use std::fmt::Write as _;
 
 use super::plan::Change;
-use super::{Column, ColumnType, Fill, Layout, Table, TableIndex};
+use super::{Column, ColumnType, Fill, ForeignKey, Layout, Table, TableIndex};
 use crate::model::{Literal, Number};
 use crate::sql::Dialect;
+use crate::vocab::OnDelete;
 
 /// A migration: its name and its script for each dialect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +53,7 @@ fn name(changes: &[Change]) -> String {
 }
 
 /// `"name" TYPE [PRIMARY KEY] [NOT NULL]`.
-fn column_ddl(c: &Column, d: Dialect) -> String {
+fn column_ddl(table: &str, c: &Column, d: Dialect) -> String {
     let mut s = format!("\"{}\" {}", c.name, column_type(c.ty, d));
     if c.primary {
         s.push_str(" PRIMARY KEY");
@@ -63,7 +64,26 @@ fn column_ddl(c: &Column, d: Dialect) -> String {
     if c.ty == ColumnType::Version {
         s.push_str(" DEFAULT 1");
     }
+    if let Some(fk) = &c.references {
+        s.push(' ');
+        s.push_str(&references(table, &c.name, fk));
+    }
     s
+}
+
+/// `CONSTRAINT "t_c_fkey" REFERENCES "products" ("id") ON DELETE RESTRICT`: named, so that a
+/// later migration can drop it.
+fn references(table: &str, column: &str, fk: &ForeignKey) -> String {
+    let on_delete = match fk.on_delete {
+        OnDelete::Restrict => "RESTRICT",
+        OnDelete::Cascade => "CASCADE",
+    };
+    format!(
+        "CONSTRAINT \"{}\" REFERENCES \"{}\" (\"{}\") ON DELETE {on_delete}",
+        crate::sql::foreign_key_name(table, column),
+        fk.table,
+        fk.column
+    )
 }
 
 /// The column type of a storage in a dialect. SQLite keeps uuids, timestamps (UTC,
@@ -85,7 +105,7 @@ pub(super) fn column_type(ty: ColumnType, d: Dialect) -> &'static str {
 
 /// `CREATE TABLE IF NOT EXISTS` of a table.
 pub fn create_table(t: &Table, d: Dialect) -> String {
-    let cols: Vec<String> = t.columns.iter().map(|c| column_ddl(c, d)).collect();
+    let cols: Vec<String> = t.columns.iter().map(|c| column_ddl(&t.name, c, d)).collect();
     format!("CREATE TABLE IF NOT EXISTS \"{}\" ({})", t.name, cols.join(", "))
 }
 
@@ -171,7 +191,7 @@ fn shared(c: &Change, d: Dialect) -> Vec<String> {
 /// expression (`now()`, a fresh uuid) fills the rows once and is dropped.
 fn postgres_add(table: &str, c: &Column) -> Vec<String> {
     let d = Dialect::Postgres;
-    let add = format!("ALTER TABLE \"{table}\" ADD COLUMN {}", column_ddl(c, d));
+    let add = format!("ALTER TABLE \"{table}\" ADD COLUMN {}", column_ddl(table, c, d));
     match c.fill {
         Fill::Null | Fill::Nothing => vec![add],
         Fill::Default(_) => vec![format!("{add} DEFAULT {}", fill(c, d))],
@@ -194,6 +214,20 @@ fn postgres_alter(table: &str, from: &Column, to: &Column) -> Vec<String> {
         out.push(format!("ALTER TABLE \"{table}\" ALTER COLUMN \"{name}\" SET NOT NULL"));
     } else if !from.nullable && to.nullable {
         out.push(format!("ALTER TABLE \"{table}\" ALTER COLUMN \"{name}\" DROP NOT NULL"));
+    }
+    if from.references != to.references {
+        let constraint = crate::sql::foreign_key_name(table, name);
+        if from.references.is_some() {
+            out.push(format!("ALTER TABLE \"{table}\" DROP CONSTRAINT IF EXISTS \"{constraint}\""));
+        }
+        if let Some(fk) = &to.references {
+            // `references` writes `CONSTRAINT "name" REFERENCES …`: here it follows FOREIGN KEY.
+            let clause = references(table, name, fk);
+            let target = clause.split_once(" REFERENCES ").map_or(clause.as_str(), |(_, t)| t);
+            out.push(format!(
+                "ALTER TABLE \"{table}\" ADD CONSTRAINT \"{constraint}\" FOREIGN KEY (\"{name}\") REFERENCES {target}"
+            ));
+        }
     }
     out
 }
@@ -227,7 +261,7 @@ fn sqlite(changes: &[Change], old: &Layout, new: &Layout) -> String {
         }
         match c {
             Change::AddColumn { table, column, .. } => {
-                let mut add = format!("ALTER TABLE \"{table}\" ADD COLUMN {}", column_ddl(column, d));
+                let mut add = format!("ALTER TABLE \"{table}\" ADD COLUMN {}", column_ddl(table, column, d));
                 if let Fill::Default(_) = column.fill {
                     let _ = write!(add, " DEFAULT {}", fill(column, d));
                 }

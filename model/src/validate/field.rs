@@ -5,10 +5,10 @@ use regex::Regex;
 
 use crate::diag::{Code, KeyPath};
 use crate::limits::{Limits, MAX_BODY};
-use crate::model::{Field, Number, Role};
+use crate::model::{Field, Number, Reference, Role};
 use crate::raw::RawField;
 use crate::suggest;
-use crate::vocab::{Action, FieldType, Keyword as _, PseudoRole, ServerValue};
+use crate::vocab::{Action, FieldType, Keyword as _, OnDelete, PseudoRole, ServerValue};
 
 use super::default::DefaultCtx;
 use super::names::{ident_hint, is_ident};
@@ -59,6 +59,7 @@ impl Validator<'_> {
             self.default_value(v, &at.key("default"), c)
         });
         self.reachable(name, f, &write, default.is_some(), ctx, at);
+        let reference = (ty == FieldType::Ref).then(|| self.reference(f, at)).flatten();
         Some(Field {
             name: name.to_owned(),
             ty,
@@ -78,12 +79,37 @@ impl Validator<'_> {
             server,
             description: f.description.clone(),
             renamed_from: f.renamed_from.clone(),
+            reference,
+        })
+    }
+
+    /// A `ref` names the resource it points at; the checker resolves it once every resource
+    /// is known (see `references`).
+    fn reference(&mut self, f: &RawField, at: &KeyPath) -> Option<Reference> {
+        let Some(to) = &f.to else {
+            self.sink
+                .error_at_key(Code::BadRef, at, "a `ref` field needs `to:`, the resource it points at")
+                .hint("add `to: <resource>`, e.g. `to: product`");
+            return None;
+        };
+        Some(Reference {
+            to: to.clone(),
+            table: String::new(),
+            column: String::new(),
+            on_delete: f.on_delete.unwrap_or(OnDelete::Restrict),
         })
     }
 
     /// A constraint the type does not take would be silently ignored.
     fn misplaced_constraints(&mut self, f: &RawField, ty: FieldType, at: &KeyPath) {
-        let misplaced: [(&str, bool, &str); 5] = [
+        let misplaced: [(&str, bool, &str); 8] = [
+            ("to", f.to.is_some() && ty != FieldType::Ref, "`ref` fields"),
+            ("on_delete", f.on_delete.is_some() && ty != FieldType::Ref, "`ref` fields"),
+            (
+                "default",
+                f.default.is_some() && ty == FieldType::Ref,
+                "fields that are not `ref`s (a default row id would attach every row to it)",
+            ),
             ("min", f.min.is_some() && !ty.is_numeric(), "`int` and `float`"),
             ("max", f.max.is_some() && !ty.is_numeric(), "`int` and `float`"),
             ("min_len", f.min_len.is_some() && !ty.is_textual(), "text types"),

@@ -14,6 +14,7 @@ mod jwt;
 mod limits;
 mod list;
 mod names;
+mod reference;
 mod rename;
 mod resource;
 mod service;
@@ -45,13 +46,22 @@ pub(crate) struct Validator<'a> {
     roles: Vec<String>,
     /// Whether `roles` failed to decode: unknown-role checks would only add noise.
     roles_unknown: bool,
+    /// The spec holds one annotated struct (the attribute front end): a reference to another
+    /// resource is resolved by convention here and checked when the service registers both.
+    alone: bool,
     /// Compiled patterns by their text.
     patterns: HashMap<String, Result<Regex, regex::Error>>,
 }
 
 impl<'a> Validator<'a> {
     pub(crate) fn new(sink: &'a mut Sink, poisoned: &'a BTreeSet<KeyPath>) -> Self {
-        Self { sink, poisoned, roles: Vec::new(), roles_unknown: false, patterns: HashMap::new() }
+        Self { sink, poisoned, roles: Vec::new(), roles_unknown: false, alone: false, patterns: HashMap::new() }
+    }
+
+    /// Validates one annotated struct's resource (see `alone`).
+    pub(crate) fn alone(mut self) -> Self {
+        self.alone = true;
+        self
     }
 
     /// Compiles a pattern once per distinct text (specs repeat their patterns).
@@ -118,6 +128,7 @@ impl<'a> Validator<'a> {
         }
         self.name_clashes(&resources, &res_path);
         self.resource_renames(&resources, &res_path);
+        self.references(&mut resources, &res_path);
 
         if self.sink.has_errors() {
             return None;

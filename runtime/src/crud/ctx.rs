@@ -23,6 +23,8 @@ use crate::resource::{Resource, Row};
 pub(super) struct Ctx<'a, R: Resource> {
     pub(super) reg: &'a Registered<R>,
     pub(super) auth: Authorized<R>,
+    /// The verified caller, for checks on other resources (references).
+    pub(super) principal: Option<crate::auth::Principal>,
     request_id: String,
     client: Option<IpAddr>,
     rate: RateInfo,
@@ -47,7 +49,7 @@ pub(super) fn begin<'a, R: Resource>(
     let authorized = authorize::<R>(principal.as_ref(), action).map_err(refuse)?;
     let rate = reg.limiter.check(subject, client).map_err(refuse)?;
     let request_id = audit::request_id(parts).unwrap_or("-").to_owned();
-    Ok(Ctx { reg, auth: authorized, request_id, client, rate })
+    Ok(Ctx { reg, auth: authorized, principal, request_id, client, rate })
 }
 
 impl<R: Resource> Ctx<'_, R> {

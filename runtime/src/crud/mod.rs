@@ -28,6 +28,8 @@ use crate::rules::Rules;
 pub(crate) struct Shared {
     pub(crate) auth: Authenticator,
     pub(crate) cursors: Cursors,
+    /// The read check of every resource, for the references written to it.
+    pub(crate) refs: crate::refs::References,
 }
 
 /// Everything the handlers of `R` need, built at registration.

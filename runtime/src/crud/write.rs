@@ -37,6 +37,7 @@ async fn body<R: Resource>(
     let action = ctx.auth.action();
     let map = reg.rules.validate(policy, action, map)?;
     if !reg.hooks_active {
+        reg.shared.refs.check(policy, ctx.principal.as_ref(), &map).await?;
         return Ok(map);
     }
     let changed = match current {
@@ -51,7 +52,10 @@ async fn body<R: Resource>(
             untyped(&changes)?
         }
     };
-    reg.rules.validate(policy, action, changed)
+    let changed = reg.rules.validate(policy, action, changed)?;
+    // After the hooks: a reference a hook wrote is checked like the client's.
+    reg.shared.refs.check(policy, ctx.principal.as_ref(), &changed).await?;
+    Ok(changed)
 }
 
 pub(super) async fn create<R: Resource>(

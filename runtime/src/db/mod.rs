@@ -91,7 +91,9 @@ impl From<DbError> for ApiError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Unique => Self::Conflict { detail: "a row with this value already exists".to_owned() },
-            DbError::ForeignKey => Self::Conflict { detail: "the row is referenced by other rows".to_owned() },
+            DbError::ForeignKey => Self::Conflict {
+                detail: "the row is referenced by other rows, or refers to one that no longer exists".to_owned(),
+            },
             other => {
                 tracing::error!(error = %other, "database error");
                 Self::Internal

@@ -122,6 +122,16 @@ pub enum RegistrationError {
         /// The service's API version.
         version: String,
     },
+    /// A reference that could never be checked or stored.
+    #[error("`{resource}.{field}` cannot be served: {why}")]
+    Reference {
+        /// The resource.
+        resource: String,
+        /// The `ref` field.
+        field: String,
+        /// What is wrong with its target.
+        why: String,
+    },
     /// Password fields need the accounts module.
     #[error(
         "`{resource}.{field}`: `type: password` fields are served by the accounts module, which this service does not enable"
@@ -147,6 +157,8 @@ struct Registration {
     policy: &'static securegen_model::Resource,
     mount: Mount,
     check: RowCheck,
+    /// The read check other resources' references to this one go through.
+    readable: fn(&Db) -> crate::refs::Readable,
 }
 
 /// The stored-row checks of the registered resources, by resource name.
@@ -253,7 +265,22 @@ impl Service {
             }
         }
         if self.create_tables {
-            for p in &self.policies {
+            // In the order a first migration would create them: referenced tables first.
+            let mut policies: Vec<&securegen_model::Resource> = Vec::new();
+            let mut pending: Vec<&securegen_model::Resource> = self.policies.clone();
+            while !pending.is_empty() {
+                let ready = pending
+                    .iter()
+                    .position(|p| {
+                        !p.fields
+                            .iter()
+                            .filter_map(|f| f.reference.as_ref())
+                            .any(|r| r.to != p.name && pending.iter().any(|q| q.name == r.to))
+                    })
+                    .unwrap_or(0);
+                policies.push(pending.remove(ready));
+            }
+            for p in policies {
                 self.db.batch(&crate::db::schema_script(p, self.db.dialect())).await?;
             }
         }
@@ -309,7 +336,12 @@ impl ServiceBuilder {
             });
             Ok(routes(state))
         });
-        self.registrations.push(Registration { policy: R::policy(), mount, check: maintain::row_check::<R>() });
+        self.registrations.push(Registration {
+            policy: R::policy(),
+            mount,
+            check: maintain::row_check::<R>(),
+            readable: crate::refs::readable::<R>,
+        });
         self
     }
 
@@ -399,7 +431,14 @@ impl ServiceBuilder {
         let verifier = Verifier::from_lookup(&settings.auth.jwt, &tenant_claims, |k| env.get(k))?;
         let proxies = env.trusted_proxies()?;
         let authenticator = Authenticator::new(verifier, proxies.clone());
-        let shared = Arc::new(Shared { auth: authenticator.clone(), cursors: env.cursors()? });
+        let refs =
+            crate::refs::References::new(self.registrations.iter().map(|r| (r.policy.name.clone(), (r.readable)(&db))));
+        for r in &self.registrations {
+            if let Some((field, why)) = crate::refs::unservable(r.policy, &policies) {
+                return Err(RegistrationError::Reference { resource: r.policy.name.clone(), field, why }.into());
+            }
+        }
+        let shared = Arc::new(Shared { auth: authenticator.clone(), cursors: env.cursors()?, refs });
         let mut router = Router::new();
         let mut row_checks = RowChecks(Vec::new());
         for r in self.registrations {

@@ -122,6 +122,9 @@ fn method_and_path(p: &ResourcePlan, action: Action, id: &str) -> (&'static str,
 
 const MISSING: &str = "00000000-0000-7000-8000-000000000000";
 
+/// A boxed future (for the recursion of [`Attacks::body_in`]).
+type Pending<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
 impl Attacks {
     /// The attacks of the service `service` assembles (called once per instance).
     pub fn new(service: fn() -> ServiceBuilder) -> Self {
@@ -165,6 +168,7 @@ impl Attacks {
             Attack::BodyLimit => self.body_limit(addr, p).await,
             Attack::ForgedTokens => self.forged_tokens(addr, p).await,
             Attack::ListQueries => self.list_queries(addr, p).await,
+            Attack::References => self.references(addr, p).await,
         }
     }
 
@@ -183,10 +187,45 @@ impl Attacks {
 
     /// Creates a row as `sub` (with the creating roles); `None` when the spec gives no way to.
     async fn create(&self, addr: SocketAddr, p: &ResourcePlan, sub: &str) -> Option<Value> {
-        let (roles, body) = (p.creator.as_ref()?, p.body.clone()?);
-        let r = send(addr, "POST", &p.path, Some(&self.token(sub, roles)), Some(&Value::Object(body))).await;
+        self.create_in(addr, p, sub, "tenant-a").await
+    }
+
+    /// Creates a row as `sub` in `tenant`, each reference it needs pointing at a row created
+    /// first by the same caller.
+    async fn create_in(&self, addr: SocketAddr, p: &ResourcePlan, sub: &str, tenant: &str) -> Option<Value> {
+        let roles = p.creator.as_ref()?;
+        let body = self.body_in(addr, p, sub, tenant, 0).await?;
+        let r = send(addr, "POST", &p.path, Some(&self.token_in(sub, roles, tenant)), Some(&Value::Object(body))).await;
         assert_eq!(r.status, 201, "creating a valid row: {}", r.body);
         Some(r.json())
+    }
+
+    /// A valid create body of `p` for `sub`: the plan's, with each required reference set to
+    /// a fresh row of its target (created by `sub`, `depth` levels down at most 3).
+    fn body_in<'a>(
+        &'a self,
+        addr: SocketAddr,
+        p: &'a ResourcePlan,
+        sub: &'a str,
+        tenant: &'a str,
+        depth: usize,
+    ) -> Pending<'a, Option<Map<String, Value>>> {
+        Box::pin(async move {
+            let mut body = p.body.clone()?;
+            for rf in p.refs.iter().filter(|r| r.required) {
+                let target = self.plan.resource(&rf.to)?;
+                if depth >= 3 || target.name == p.name {
+                    return None;
+                }
+                let roles = target.creator.as_ref()?;
+                let target_body = self.body_in(addr, target, sub, tenant, depth + 1).await?;
+                let tok = self.token_in(sub, roles, tenant);
+                let r = send(addr, "POST", &target.path, Some(&tok), Some(&Value::Object(target_body))).await;
+                assert_eq!(r.status, 201, "creating the {} a reference needs: {}", target.name, r.body);
+                body.insert(rf.field.clone(), r.json()[&target.id].clone());
+            }
+            Some(body)
+        })
     }
 
     async fn create_id(&self, addr: SocketAddr, p: &ResourcePlan, sub: &str) -> Option<String> {
@@ -251,7 +290,8 @@ impl Attacks {
     }
 
     async fn mass_assignment(&self, addr: SocketAddr, p: &ResourcePlan) {
-        let (Some(valid), Some(roles)) = (&p.body, &p.creator) else { return };
+        let Some(roles) = &p.creator else { return };
+        let Some(valid) = &self.body_in(addr, p, "tester", "tenant-a", 0).await else { return };
         for field in p.non_writable.iter().map(String::as_str).chain(["not_a_field"]) {
             let mut b: Map<String, Value> = valid.clone();
             b.insert(field.to_owned(), json!("smuggled"));
@@ -304,6 +344,55 @@ impl Attacks {
         }
     }
 
+    /// Per reference: a row that does not exist, and a row of another caller (another owner,
+    /// or another tenant) that this caller cannot read, are refused alike (422 at the field,
+    /// the same body); a row of its own is accepted.
+    async fn references(&self, addr: SocketAddr, p: &ResourcePlan) {
+        let roles = p.creator.clone().unwrap_or_default();
+        let tok = self.token("attacher", &roles);
+        let Some(base) = self.body_in(addr, p, "attacher", "tenant-a", 0).await else { return };
+        for rf in &p.refs {
+            let target = self.plan.resource(&rf.to).unwrap();
+            let post = |value: Value| {
+                let mut b = base.clone();
+                b.insert(rf.field.clone(), value);
+                let tok = tok.clone();
+                async move { send(addr, "POST", &p.path, Some(&tok), Some(&Value::Object(b))).await }
+            };
+            let missing = post(json!(MISSING)).await;
+            let mut refused = missing.problem(422);
+            assert_eq!(refused["errors"][0]["pointer"], format!("/{}", rf.field), "{}", missing.body);
+            refused.as_object_mut().unwrap().remove("request_id");
+            let mut hidden_rows = Vec::new();
+            if let Some(row) = self.create_in(addr, target, "victim", "tenant-a").await {
+                hidden_rows.push(row[&target.id].as_str().unwrap().to_owned());
+            }
+            if target.tenant
+                && let Some(row) = self.create_in(addr, target, "attacher", "tenant-b").await
+            {
+                hidden_rows.push(row[&target.id].as_str().unwrap().to_owned());
+            }
+            for id in hidden_rows {
+                let seen = send(addr, "GET", &item(target, &id), Some(&self.token("attacher", &roles)), None).await;
+                if seen.status == 200 {
+                    continue; // readable by the attacher: referencing it is allowed
+                }
+                let r = post(json!(id)).await;
+                let mut v = r.problem(422);
+                v.as_object_mut().unwrap().remove("request_id");
+                assert_eq!(v, refused, "a hidden {} must be refused like a missing one", rf.to);
+            }
+            if let Some(own) = self.create_in(addr, target, "attacher", "tenant-a").await {
+                let readable =
+                    send(addr, "GET", &item(target, own[&target.id].as_str().unwrap()), Some(&tok), None).await;
+                if readable.status == 200 {
+                    let r = post(own[&target.id].clone()).await;
+                    assert_eq!(r.status, 201, "a readable {} may be referenced: {}", rf.to, r.body);
+                }
+            }
+        }
+    }
+
     async fn list_queries(&self, addr: SocketAddr, p: &ResourcePlan) {
         for check in &p.queries {
             let tok = self.token(&check.sub, &check.roles);
@@ -322,7 +411,8 @@ impl Attacks {
     }
 
     async fn bounds(&self, addr: SocketAddr, p: &ResourcePlan) {
-        let (Some(valid), Some(roles)) = (&p.body, &p.creator) else { return };
+        let Some(roles) = &p.creator else { return };
+        let Some(valid) = &self.body_in(addr, p, "tester", "tenant-a", 0).await else { return };
         for bad in &p.bad_values {
             let mut b = valid.clone();
             b.insert(bad.field.clone(), bad.value.clone());
