@@ -128,7 +128,9 @@ impl SqliteDb {
         &self.path
     }
 
-    /// Runs `f` on a reader connection, on a blocking thread.
+    /// Runs `f` on a reader connection: in place when a reader is free (measured: cheaper
+    /// than the hop to another thread for point reads and pages alike), else on a blocking
+    /// thread.
     async fn read<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
