@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use securegen::model::Database;
+use securegen::runtime::serde_json::{Value, json};
 use securegen::runtime::testing::attack::{fresh_db, fresh_secret, start_on};
 use securegen::runtime::testing::send;
-use securegen::runtime::serde_json::{Value, json};
 
 struct Store {
     addr: SocketAddr,
@@ -20,14 +20,26 @@ impl Store {
     async fn start(database: Database) -> Option<Self> {
         let secret = fresh_secret();
         let db = fresh_db(database).await?;
-        Some(Self { addr: start_on(store::service(), db, &secret).await, secret })
+        Some(Self {
+            addr: start_on(store::service(), db, &secret).await,
+            secret,
+        })
     }
 
     fn token(&self, sub: &str, role: &str) -> String {
         let roles = vec![role.to_owned()];
-        let claims = securegen::model::token::Claims { subject: sub, roles: &roles, extra: &[] };
-        securegen::model::token::mint(&store::settings().auth.jwt, &self.secret, claims, Duration::from_secs(600))
-            .unwrap()
+        let claims = securegen::model::token::Claims {
+            subject: sub,
+            roles: &roles,
+            extra: &[],
+        };
+        securegen::model::token::mint(
+            &store::settings().auth.jwt,
+            &self.secret,
+            claims,
+            Duration::from_secs(600),
+        )
+        .unwrap()
     }
 
     async fn post(&self, tok: &str, path: &str, body: Value) -> Value {
@@ -39,52 +51,140 @@ impl Store {
     async fn ids(&self, tok: &str, path: &str) -> Vec<String> {
         let r = send(self.addr, "GET", path, Some(tok), None).await;
         assert_eq!(r.status, 200, "{path}: {}", r.body);
-        r.json()["items"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect()
+        r.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect()
     }
 }
 
 async fn story(s: Store) {
-    let (alice, bob, clerk) = (s.token("alice", "buyer"), s.token("bob", "buyer"), s.token("carol", "clerk"));
-    let lamp = s.post(&clerk, "/api/v1/products", json!({ "name": "lamp", "price_cents": 1999 })).await;
-    let order = s.post(&alice, "/api/v1/orders", json!({ "note": "gift" })).await;
+    let (alice, bob, clerk) = (
+        s.token("alice", "buyer"),
+        s.token("bob", "buyer"),
+        s.token("carol", "clerk"),
+    );
+    let lamp = s
+        .post(
+            &clerk,
+            "/api/v1/products",
+            json!({ "name": "lamp", "price_cents": 1999 }),
+        )
+        .await;
+    let order = s
+        .post(&alice, "/api/v1/orders", json!({ "note": "gift" }))
+        .await;
     let (order_id, lamp_id) = (order["id"].as_str().unwrap(), lamp["id"].as_str().unwrap());
     let line = s
-        .post(&alice, "/api/v1/order_lines", json!({ "order_id": order_id, "product_id": lamp_id, "quantity": 2 }))
+        .post(
+            &alice,
+            "/api/v1/order_lines",
+            json!({ "order_id": order_id, "product_id": lamp_id, "quantity": 2 }),
+        )
         .await;
     let line_path = format!("/api/v1/order_lines/{}", line["id"].as_str().unwrap());
 
     // Bob reaches none of Alice's lines: not by id, not by listing, not by filtering on her
     // order, not by attaching a line of his to her order.
-    send(s.addr, "GET", &line_path, Some(&bob), None).await.problem(404);
+    send(s.addr, "GET", &line_path, Some(&bob), None)
+        .await
+        .problem(404);
     assert!(s.ids(&bob, "/api/v1/order_lines").await.is_empty());
-    assert!(s.ids(&bob, &format!("/api/v1/order_lines?order_id={order_id}")).await.is_empty());
+    assert!(
+        s.ids(&bob, &format!("/api/v1/order_lines?order_id={order_id}"))
+            .await
+            .is_empty()
+    );
     let attach = json!({ "order_id": order_id, "product_id": lamp_id, "quantity": 1 });
-    let r = send(s.addr, "POST", "/api/v1/order_lines", Some(&bob), Some(&attach)).await;
+    let r = send(
+        s.addr,
+        "POST",
+        "/api/v1/order_lines",
+        Some(&bob),
+        Some(&attach),
+    )
+    .await;
     assert_eq!(r.problem(422)["errors"][0]["detail"], "no such order");
     // Alice lists the lines of her order; the clerk sees them all.
-    assert_eq!(s.ids(&alice, &format!("/api/v1/order_lines?order_id={order_id}")).await.len(), 1);
+    assert_eq!(
+        s.ids(&alice, &format!("/api/v1/order_lines?order_id={order_id}"))
+            .await
+            .len(),
+        1
+    );
     assert_eq!(s.ids(&clerk, "/api/v1/order_lines").await.len(), 1);
 
     // Orders filter by status and time and sort by creation; a buyer sees only theirs.
     let second = s.post(&alice, "/api/v1/orders", json!({})).await;
     let second_id = second["id"].as_str().unwrap();
-    let r = send(s.addr, "PATCH", &format!("/api/v1/orders/{second_id}"), Some(&clerk), Some(&json!({ "status": "paid" })))
-        .await;
+    let r = send(
+        s.addr,
+        "PATCH",
+        &format!("/api/v1/orders/{second_id}"),
+        Some(&clerk),
+        Some(&json!({ "status": "paid" })),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
     s.post(&bob, "/api/v1/orders", json!({})).await;
-    assert_eq!(s.ids(&alice, "/api/v1/orders?status=paid").await, [second_id]);
-    assert_eq!(s.ids(&alice, "/api/v1/orders?sort=-created_at").await, [second_id, order_id]);
+    assert_eq!(
+        s.ids(&alice, "/api/v1/orders?status=paid").await,
+        [second_id]
+    );
+    assert_eq!(
+        s.ids(&alice, "/api/v1/orders?sort=-created_at").await,
+        [second_id, order_id]
+    );
     let since = order["created_at"].as_str().unwrap();
-    assert_eq!(s.ids(&alice, &format!("/api/v1/orders?created_at.gt={since}")).await, [second_id]);
-    assert_eq!(s.ids(&clerk, "/api/v1/orders?status.in=open,paid").await.len(), 3);
+    assert_eq!(
+        s.ids(&alice, &format!("/api/v1/orders?created_at.gt={since}"))
+            .await,
+        [second_id]
+    );
+    assert_eq!(
+        s.ids(&clerk, "/api/v1/orders?status.in=open,paid")
+            .await
+            .len(),
+        3
+    );
 
     // A product on a line cannot be deleted; deleting the order takes its lines with it.
-    send(s.addr, "DELETE", &format!("/api/v1/products/{lamp_id}"), Some(&clerk), None).await.problem(409);
-    let r = send(s.addr, "DELETE", &format!("/api/v1/orders/{order_id}"), Some(&clerk), None).await;
+    send(
+        s.addr,
+        "DELETE",
+        &format!("/api/v1/products/{lamp_id}"),
+        Some(&clerk),
+        None,
+    )
+    .await
+    .problem(409);
+    let r = send(
+        s.addr,
+        "DELETE",
+        &format!("/api/v1/orders/{order_id}"),
+        Some(&clerk),
+        None,
+    )
+    .await;
     assert_eq!(r.status, 204, "{}", r.body);
-    send(s.addr, "GET", &line_path, Some(&alice), None).await.problem(404);
-    let r = send(s.addr, "DELETE", &format!("/api/v1/products/{lamp_id}"), Some(&clerk), None).await;
-    assert_eq!(r.status, 204, "nothing points at the lamp any more: {}", r.body);
+    send(s.addr, "GET", &line_path, Some(&alice), None)
+        .await
+        .problem(404);
+    let r = send(
+        s.addr,
+        "DELETE",
+        &format!("/api/v1/products/{lamp_id}"),
+        Some(&clerk),
+        None,
+    )
+    .await;
+    assert_eq!(
+        r.status, 204,
+        "nothing points at the lamp any more: {}",
+        r.body
+    );
 }
 
 #[tokio::test]
