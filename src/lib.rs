@@ -56,6 +56,12 @@ pub use securegen_macros::secure_resource;
 #[cfg(feature = "derive")]
 pub use securegen_macros::migrations;
 
+/// Test support for an app's own tests.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use securegen_runtime::testing::contract::{contract, contract_of};
+}
+
 /// The Rust types of field values: `uuid` fields are [`types::Uuid`], `timestamp` fields
 /// [`types::OffsetDateTime`], `date` fields [`types::Date`]; the others are `String`, `i64`,
 /// `f64` and `bool`, each in `Option` when the field is optional.

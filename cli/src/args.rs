@@ -120,7 +120,9 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
     },
-    /// What a spec change does to exposure; exits 1 when it widens (for pull-request checks).
+    /// What a spec change does to exposure, and to the database layout (the migration
+    /// `generate` would write); exits 1 when exposure widens (for pull-request checks).
+    /// `--format json` prints `{ exposure, schema, schema_errors }`.
     Diff {
         /// The spec before the change.
         old: PathBuf,
@@ -129,6 +131,16 @@ pub(crate) enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
         format: CheckFormat,
+    },
+    /// Print what #[secure_resource] writes for each annotated struct of a Rust file,
+    /// formatted (stable toolchain, no cargo expand); exits 1 when the macro refuses one.
+    Expand {
+        /// The Rust file holding the annotated structs.
+        #[arg(default_value = "src/lib.rs")]
+        file: PathBuf,
+        /// Only the struct of this resource (its `name`, or its snake-cased type name).
+        #[arg(long)]
+        resource: Option<String>,
     },
     /// Print the JSON Schema (draft-07) of securegen.yaml, for editor completion.
     Schema {

@@ -25,6 +25,7 @@ pub fn run() -> ExitCode {
         Command::Check { file, format, deny_warnings } => commands::check::run(&file, format, deny_warnings, style),
         Command::Explain { file, format } => commands::explain::run(&file, format, style),
         Command::Schema { output } => commands::schema::run(output.as_deref()),
+        Command::Expand { file, resource } => commands::expand::run(&file, resource.as_deref()),
         Command::Audit { file, format } => commands::audit::run(&file, format, style),
         Command::Diff { old, new, format } => commands::diff::run(&old, &new, format, style),
         Command::New { dir, spec, database, templates, force, securegen_path, securegen_version, workspace_member } => {

@@ -260,3 +260,37 @@ fn audit_cites_spec_lines_and_diff_exits_1_when_exposure_grows() {
     let same = run(&["diff", path(&shop()), path(&shop())]);
     assert!(!stdout(&same).contains("schema:"), "no layout change, no schema section: {}", stdout(&same));
 }
+
+#[test]
+fn expand_prints_what_the_macro_writes_for_each_annotated_struct() {
+    let app = root().join("examples/annotated/src/lib.rs");
+    let all = run(&["expand", path(&app)]);
+    assert_eq!(code(&all), 0, "{}", stderr(&all));
+    let text = stdout(&all);
+    for item in ["struct Project", "struct Notice", "Resource for Project", "Resource for Notice", "ProjectCreate"] {
+        assert!(text.contains(item), "`{item}` is not in the expansion:\n{text}");
+    }
+    let body: String = text.lines().filter(|l| !l.starts_with("// ----")).collect::<Vec<_>>().join("\n");
+    syn::parse_file(&body).expect("the expansion is Rust");
+
+    let one = run(&["expand", path(&app), "--resource", "notice"]);
+    assert_eq!(code(&one), 0, "{}", stderr(&one));
+    assert!(stdout(&one).contains("Resource for Notice") && !stdout(&one).contains("Resource for Project"));
+    let none = run(&["expand", path(&app), "--resource", "nothing"]);
+    assert_eq!(code(&none), 2, "{}", stderr(&none));
+    assert!(stderr(&none).contains("no #[secure_resource] struct for resource `nothing`"), "{}", stderr(&none));
+
+    // A struct the macro refuses: its error, located, and exit 1; the others still print.
+    let dir = scratch("expand");
+    let bad = dir.join("lib.rs");
+    let src = std::fs::read_to_string(&app).expect("app").replacen(
+        "#[secure_resource(",
+        "#[secure_resource(colour = red, ",
+        1,
+    );
+    std::fs::write(&bad, src).expect("write");
+    let refused = run(&["expand", path(&bad)]);
+    assert_eq!(code(&refused), 1, "{}", stdout(&refused));
+    assert!(stderr(&refused).contains("`colour`"), "{}", stderr(&refused));
+    assert!(stdout(&refused).contains("Resource for Notice"), "the valid struct is still expanded");
+}

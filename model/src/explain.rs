@@ -86,15 +86,41 @@ pub struct FieldRow {
 /// Computes the matrix of every resource.
 pub fn explain(spec: &Spec) -> Explanation {
     let role_sets: Vec<Vec<String>> = spec.roles.iter().map(|r| vec![r.clone()]).collect();
-    let mut callers: Vec<(String, Caller<'_>)> =
-        vec![("anyone".to_owned(), Caller::Anonymous), ("authenticated".to_owned(), Caller::Authenticated(&[]))];
-    callers.extend(
-        spec.roles.iter().zip(&role_sets).map(|(name, set)| (name.clone(), Caller::Authenticated(set.as_slice()))),
-    );
+    let callers = callers(&spec.roles, &role_sets);
     Explanation {
         service: spec.service.name.clone(),
         resources: spec.resources.iter().map(|r| matrix(r, &callers)).collect(),
     }
+}
+
+/// The matrix of one resource on its own (an annotated struct's policy), with a column per
+/// role its policy names, in name order.
+pub fn explain_resource(r: &Resource) -> Explanation {
+    let mut roles: Vec<String> = r
+        .access
+        .values()
+        .flatten()
+        .chain(r.fields.iter().filter_map(|f| f.read_roles.as_ref()).flatten())
+        .chain(r.fields.iter().filter_map(|f| f.write_roles.as_ref()).flatten())
+        .filter_map(|role| match role {
+            crate::model::Role::Named(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    roles.sort();
+    roles.dedup();
+    let role_sets: Vec<Vec<String>> = roles.iter().map(|r| vec![r.clone()]).collect();
+    let callers = callers(&roles, &role_sets);
+    Explanation { service: r.name.clone(), resources: vec![matrix(r, &callers)] }
+}
+
+/// The columns: `anyone`, `authenticated`, then each role alone.
+fn callers<'a>(roles: &'a [String], role_sets: &'a [Vec<String>]) -> Vec<(String, Caller<'a>)> {
+    let mut callers: Vec<(String, Caller<'_>)> =
+        vec![("anyone".to_owned(), Caller::Anonymous), ("authenticated".to_owned(), Caller::Authenticated(&[]))];
+    callers
+        .extend(roles.iter().zip(role_sets).map(|(name, set)| (name.clone(), Caller::Authenticated(set.as_slice()))));
+    callers
 }
 
 fn row_grant(d: Decision) -> Grant {

@@ -35,7 +35,6 @@ mod decode;
 pub mod diag;
 #[cfg(feature = "yaml")]
 pub mod diff;
-#[cfg(feature = "yaml")]
 pub mod explain;
 #[cfg(feature = "yaml")]
 mod lint;

@@ -3,6 +3,7 @@
 pub(crate) mod audit;
 pub(crate) mod check;
 pub(crate) mod diff;
+pub(crate) mod expand;
 pub(crate) mod explain;
 pub(crate) mod generate;
 pub(crate) mod new;

@@ -208,10 +208,12 @@ pub fn render(spec: &Spec, opts: &Options<'_>) -> Result<Vec<File>, RenderError>
         File { path: PathBuf::from(".env"), contents: r.render("env.j2", None)?, owner: Owner::Secret },
         user(".gitignore", r.render("gitignore.j2", None)?),
         user("rustfmt.toml", r.render("rustfmt.toml.j2", None)?),
+        user(".cargo/config.toml", r.render("cargo_config.toml.j2", None)?),
         user("src/hooks.rs", r.render("hooks.rs.j2", None)?),
         generated("src/main.rs", r.render("main.rs.j2", None)?),
         generated("src/resources/mod.rs", r.render("resources_mod.rs.j2", None)?),
         generated("tests/security.rs", r.render("security.rs.j2", None)?),
+        generated("tests/contract.rs", r.render("contract.rs.j2", None)?),
     ];
     for res in &resources {
         let ctx = minijinja::context! {

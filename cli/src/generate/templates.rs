@@ -21,6 +21,8 @@ pub(crate) const EMBEDDED: &[(&str, &str)] = &[
     ("resources_mod.rs.j2", include_str!("../../templates/service/resources_mod.rs.j2")),
     ("resource.rs.j2", include_str!("../../templates/service/resource.rs.j2")),
     ("security.rs.j2", include_str!("../../templates/service/security.rs.j2")),
+    ("contract.rs.j2", include_str!("../../templates/service/contract.rs.j2")),
+    ("cargo_config.toml.j2", include_str!("../../templates/service/cargo_config.toml.j2")),
     ("rustfmt.toml.j2", include_str!("../../templates/service/rustfmt.toml.j2")),
 ];
 

@@ -66,3 +66,11 @@ fn the_migrations_are_up_to_date_with_the_structs() {
     assert!(pending.is_none(), "run `cargo run -p annotated -- migrate new`: {:?}", pending.map(|m| m.name));
     assert_eq!(securegen::migrations!().len(), snapshot.version as usize, "every migration is compiled in");
 }
+
+/// The security contract of each annotated struct, one line each: a change of its attributes
+/// that changes what the app allows fails here with a readable diff (`cargo insta review`).
+#[test]
+fn the_security_contracts_are_reviewed() {
+    insta::assert_snapshot!("project", securegen::testing::contract::<annotated::Project>());
+    insta::assert_snapshot!("notice", securegen::testing::contract::<annotated::Notice>());
+}

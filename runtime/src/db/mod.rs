@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub use bind::Bind;
 pub use securegen_model::sql::{Dialect, VERSION_COLUMN, schema_script};
 pub use sql::Statement;
-pub use table::Table;
+pub use table::{Table, statement_texts};
 
 use crate::error::ApiError;
 use crate::resource::{Resource, Row};

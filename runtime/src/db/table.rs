@@ -35,6 +35,21 @@ impl<R> std::fmt::Debug for Table<R> {
     }
 }
 
+/// Every statement text of `policy` in `dialect`: what each action runs, in each scope shape a
+/// caller can have (for contracts, snapshots and query-plan tests).
+pub fn statement_texts(policy: &securegen_model::Resource, dialect: super::Dialect) -> Vec<(&'static str, String)> {
+    texts_of(policy, &Statements::new(policy, dialect))
+}
+
+fn texts_of(policy: &securegen_model::Resource, statements: &Statements) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = statements.texts().into_iter().map(|(k, s)| (k, s.to_owned())).collect();
+    if let Some(f) = policy.fields.iter().find(|f| !f.primary) {
+        out.extend(statements.update_texts(f).into_iter().map(|s| ("update", s)));
+    }
+    out.extend(statements.query_texts(policy));
+    out
+}
+
 /// The bind of `v` for `f`, or a 422 naming the field.
 fn bind(f: &Field, v: &Value) -> Result<Bind, ApiError> {
     Bind::of(f, v).ok_or_else(|| ApiError::Unprocessable {
@@ -51,13 +66,7 @@ impl<R: Resource> Table<R> {
 
     /// Every statement text, for snapshots and query-plan tests.
     pub fn statement_texts(&self) -> Vec<(&'static str, String)> {
-        let mut out: Vec<(&'static str, String)> =
-            self.statements.texts().into_iter().map(|(k, s)| (k, s.to_owned())).collect();
-        if let Some(f) = R::policy().fields.iter().find(|f| !f.primary) {
-            out.extend(self.statements.update_texts(f).into_iter().map(|s| ("update", s)));
-        }
-        out.extend(self.statements.query_texts(R::policy()));
-        out
+        texts_of(R::policy(), &self.statements)
     }
 
     /// The database.

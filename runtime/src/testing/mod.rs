@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, missing_docs)]
 
 pub mod attack;
+pub mod contract;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -1,0 +1,44 @@
+//! The security contract of one resource as text, for a snapshot a reviewer reads in a pull
+//! request: who may do what on which rows and fields (the `explain` matrix), the SQL of every
+//! statement in every scope shape on SQLite and PostgreSQL, and the resource's part of the
+//! OpenAPI document. Deterministic: no times, no random ids, a stable order. A change of the
+//! policy shows as a readable diff of this text (`cargo insta review`).
+//!
+//! ```ignore
+//! insta::assert_snapshot!(securegen::testing::contract::<Order>());
+//! ```
+
+use std::fmt::Write as _;
+
+use securegen_model::explain::{TableStyle, explain_resource, render};
+use securegen_model::sql::Dialect;
+use securegen_model::{Jwt, Resource as Policy, Settings};
+
+use crate::db::statement_texts;
+use crate::resource::Resource;
+
+/// The contract of `R`.
+pub fn contract<R: Resource>() -> String {
+    contract_of(R::policy())
+}
+
+/// The contract of a policy.
+pub fn contract_of(policy: &Policy) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Security contract of `{}` ({})\n", policy.name, policy.path);
+    let _ = writeln!(out, "## Access\n");
+    out.push_str(&render(&explain_resource(policy), TableStyle::Text));
+    for (name, dialect) in [("SQLite", Dialect::Sqlite), ("PostgreSQL", Dialect::Postgres)] {
+        let _ = writeln!(out, "\n## Statements on {name} (every scope shape a caller can have)\n");
+        for (kind, sql) in statement_texts(policy, dialect) {
+            let _ = writeln!(out, "{kind}: {sql}");
+        }
+    }
+    let settings = Settings::new(&policy.name, Jwt::hs256("CONTRACT_SECRET"));
+    let doc = securegen_model::openapi::document(&settings, &[policy]);
+    let part = serde_json::json!({ "paths": doc["paths"], "schemas": doc["components"]["schemas"] });
+    let _ = writeln!(out, "\n## OpenAPI\n");
+    out.push_str(&serde_json::to_string_pretty(&part).unwrap_or_default());
+    out.push('\n');
+    out
+}
