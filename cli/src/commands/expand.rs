@@ -53,15 +53,47 @@ fn resource_name(a: &Annotated) -> String {
         .map_or_else(|_| a.item.ident.to_string().to_snake_case(), |m| m.name)
 }
 
+/// The expansion of one annotated struct, formatted; or the macro's errors.
+pub(crate) struct Expansion {
+    /// The struct's name.
+    pub(crate) name: String,
+    /// Its resource's name.
+    pub(crate) resource: String,
+    /// The formatted expansion, or every error the macro reports.
+    pub(crate) text: Result<String, Vec<String>>,
+}
+
+/// The expansions of the annotated structs of `file`, in order.
+pub(crate) fn expansions(file: &syn::File) -> Vec<Expansion> {
+    let mut found = Vec::new();
+    annotated(&file.items, &mut found);
+    found
+        .iter()
+        .map(|a| {
+            let name = a.item.ident.to_string();
+            let resource = resource_name(a);
+            let text = match securegen_macros_core::model(a.args.clone(), a.item.to_token_stream()) {
+                Err(e) => Err(e.into_iter().map(|e| e.to_string()).collect()),
+                Ok(_) => {
+                    let expanded = securegen_macros_core::secure_resource(a.args.clone(), a.item.to_token_stream());
+                    syn::parse2::<syn::File>(expanded)
+                        .map(|f| prettyplease::unparse(&f))
+                        .map_err(|e| vec![format!("the expansion does not parse: {e}")])
+                }
+            };
+            Expansion { name, resource, text }
+        })
+        .collect()
+}
+
 /// Expands the annotated structs of `file` (only `resource`, when given). A struct the macro
 /// refuses prints its errors and makes the exit code 1.
 pub(crate) fn run(file: &Path, resource: Option<&str>) -> Result<ExitCode, CliError> {
     let src = crate::source::read(file)?;
     let parsed = syn::parse_file(&src)
         .map_err(|e| CliError::Refused(format!("`{}` is not Rust that parses: {e}", file.display())))?;
-    let mut found = Vec::new();
-    annotated(&parsed.items, &mut found);
-    found.retain(|a| resource.is_none_or(|r| resource_name(a) == r));
+    let mut found = expansions(&parsed);
+    found.retain(|x| resource.is_none_or(|r| x.resource == r));
     if found.is_empty() {
         return Err(CliError::Refused(match resource {
             Some(r) => format!("`{}` has no #[secure_resource] struct for resource `{r}`", file.display()),
@@ -70,21 +102,16 @@ pub(crate) fn run(file: &Path, resource: Option<&str>) -> Result<ExitCode, CliEr
     }
     let mut out = std::io::stdout().lock();
     let mut failed = false;
-    for a in &found {
-        let name = a.item.ident.to_string();
-        if let Err(e) = securegen_macros_core::model(a.args.clone(), a.item.to_token_stream()) {
-            failed = true;
-            for e in e {
-                writeln!(std::io::stderr().lock(), "{}: struct `{name}`: {e}", file.display())?;
+    for x in &found {
+        match &x.text {
+            Ok(text) => writeln!(out, "// ---- #[secure_resource] struct {} ----\n{text}", x.name)?,
+            Err(errors) => {
+                failed = true;
+                for e in errors {
+                    writeln!(std::io::stderr().lock(), "{}: struct `{}`: {e}", file.display(), x.name)?;
+                }
             }
-            continue;
         }
-        let expanded = securegen_macros_core::secure_resource(a.args.clone(), a.item.to_token_stream());
-        let text = match syn::parse2::<syn::File>(expanded) {
-            Ok(f) => prettyplease::unparse(&f),
-            Err(e) => return Err(CliError::Refused(format!("the expansion of `{name}` does not parse: {e}"))),
-        };
-        writeln!(out, "// ---- #[secure_resource] struct {name} ----\n{text}")?;
     }
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

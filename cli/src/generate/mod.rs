@@ -83,6 +83,9 @@ struct ResourceCtx {
     path: String,
     /// The attacks that have something to try on it, as `{ name, variant }`.
     attacks: Vec<AttackCtx>,
+    /// What the macro writes for the struct, formatted, for the contract snapshot (free
+    /// text: the template writes it through `|rust_str`).
+    expansion: String,
     /// The annotated struct: code made by `quote`, every spec text in it a literal.
     #[serde(skip)]
     source: String,
@@ -129,10 +132,20 @@ fn resource_contexts(spec: &Spec, krate: &syn::Path) -> Result<Vec<ResourceCtx>,
                 type_name: r.type_name.clone(),
                 path: r.path.clone(),
                 attacks,
+                expansion: expansion_text(&file),
                 source: format::tidy_attributes(prettyplease::unparse(&file).trim_end()),
             })
         })
         .collect()
+}
+
+/// The formatted expansion of the one annotated struct of `file`.
+fn expansion_text(file: &syn::File) -> String {
+    crate::commands::expand::expansions(file)
+        .into_iter()
+        .next()
+        .map(|x| x.text.unwrap_or_else(|errors| errors.join("\n")))
+        .unwrap_or_default()
 }
 
 /// The context every template renders with: names (checked by the checker) as they are,
