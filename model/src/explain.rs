@@ -93,6 +93,14 @@ pub fn explain(spec: &Spec) -> Explanation {
     }
 }
 
+/// The matrix of one resource with a column per role of `roles` (a service's declared roles:
+/// the columns stay put when a grant changes).
+pub fn explain_resource_in(r: &Resource, roles: &[String]) -> Explanation {
+    let role_sets: Vec<Vec<String>> = roles.iter().map(|r| vec![r.clone()]).collect();
+    let callers = callers(roles, &role_sets);
+    Explanation { service: r.name.clone(), resources: vec![matrix(r, &callers)] }
+}
+
 /// The matrix of one resource on its own (an annotated struct's policy), with a column per
 /// role its policy names, in name order.
 pub fn explain_resource(r: &Resource) -> Explanation {
@@ -109,9 +117,7 @@ pub fn explain_resource(r: &Resource) -> Explanation {
         .collect();
     roles.sort();
     roles.dedup();
-    let role_sets: Vec<Vec<String>> = roles.iter().map(|r| vec![r.clone()]).collect();
-    let callers = callers(&roles, &role_sets);
-    Explanation { service: r.name.clone(), resources: vec![matrix(r, &callers)] }
+    explain_resource_in(r, &roles)
 }
 
 /// The columns: `anyone`, `authenticated`, then each role alone.

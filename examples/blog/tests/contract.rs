@@ -10,7 +10,7 @@
 
 #[test]
 fn post() {
-    let contract = securegen::testing::contract::<blog::resources::Post>();
+    let contract = securegen::testing::contract_in::<blog::resources::Post>(&blog::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         POST_EXPANSION
@@ -22,7 +22,8 @@ const POST_EXPANSION: &str = "pub struct Post {\n    pub id: ::securegen::types:
 
 #[test]
 fn announcement() {
-    let contract = securegen::testing::contract::<blog::resources::Announcement>();
+    let contract =
+        securegen::testing::contract_in::<blog::resources::Announcement>(&blog::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         ANNOUNCEMENT_EXPANSION

@@ -10,7 +10,7 @@
 
 #[test]
 fn contact() {
-    let contract = securegen::testing::contract::<crm::resources::Contact>();
+    let contract = securegen::testing::contract_in::<crm::resources::Contact>(&crm::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         CONTACT_EXPANSION
@@ -22,7 +22,7 @@ const CONTACT_EXPANSION: &str = "pub struct Contact {\n    pub id: ::securegen::
 
 #[test]
 fn deal() {
-    let contract = securegen::testing::contract::<crm::resources::Deal>();
+    let contract = securegen::testing::contract_in::<crm::resources::Deal>(&crm::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         DEAL_EXPANSION

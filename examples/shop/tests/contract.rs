@@ -10,7 +10,7 @@
 
 #[test]
 fn order() {
-    let contract = securegen::testing::contract::<shop::resources::Order>();
+    let contract = securegen::testing::contract_in::<shop::resources::Order>(&shop::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         ORDER_EXPANSION
@@ -22,7 +22,7 @@ const ORDER_EXPANSION: &str = "pub struct Order {\n    pub id: ::securegen::type
 
 #[test]
 fn product() {
-    let contract = securegen::testing::contract::<shop::resources::Product>();
+    let contract = securegen::testing::contract_in::<shop::resources::Product>(&shop::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         PRODUCT_EXPANSION

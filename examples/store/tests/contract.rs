@@ -10,7 +10,7 @@
 
 #[test]
 fn product() {
-    let contract = securegen::testing::contract::<store::resources::Product>();
+    let contract = securegen::testing::contract_in::<store::resources::Product>(&store::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         PRODUCT_EXPANSION
@@ -22,7 +22,7 @@ const PRODUCT_EXPANSION: &str = "pub struct Product {\n    pub id: ::securegen::
 
 #[test]
 fn order() {
-    let contract = securegen::testing::contract::<store::resources::Order>();
+    let contract = securegen::testing::contract_in::<store::resources::Order>(&store::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         ORDER_EXPANSION
@@ -34,7 +34,8 @@ const ORDER_EXPANSION: &str = "pub struct Order {\n    pub id: ::securegen::type
 
 #[test]
 fn order_line() {
-    let contract = securegen::testing::contract::<store::resources::OrderLine>();
+    let contract =
+        securegen::testing::contract_in::<store::resources::OrderLine>(&store::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         ORDER_LINE_EXPANSION

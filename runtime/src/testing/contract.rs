@@ -10,32 +10,42 @@
 
 use std::fmt::Write as _;
 
-use securegen_model::explain::{TableStyle, explain_resource, render};
+use securegen_model::explain::{Explanation, TableStyle, explain_resource, explain_resource_in, render};
 use securegen_model::sql::Dialect;
 use securegen_model::{Jwt, Resource as Policy, Settings};
 
 use crate::db::statement_texts;
 use crate::resource::Resource;
 
-/// The contract of `R`.
+/// The contract of `R`, with a column per role its policy names.
 pub fn contract<R: Resource>() -> String {
     contract_of(R::policy())
 }
 
-/// The contract of a policy.
+/// The contract of `R` in a service with `settings`: a column per role the service declares,
+/// so that a changed grant shows as a changed cell, not a new column.
+pub fn contract_in<R: Resource>(settings: &Settings) -> String {
+    render_contract(R::policy(), explain_resource_in(R::policy(), &settings.roles), settings)
+}
+
+/// The contract of a policy, with a column per role it names.
 pub fn contract_of(policy: &Policy) -> String {
+    let settings = Settings::new(&policy.name, Jwt::hs256("CONTRACT_SECRET"));
+    render_contract(policy, explain_resource(policy), &settings)
+}
+
+fn render_contract(policy: &Policy, matrix: Explanation, settings: &Settings) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Security contract of `{}` ({})\n", policy.name, policy.path);
     let _ = writeln!(out, "## Access\n");
-    out.push_str(&render(&explain_resource(policy), TableStyle::Text));
+    out.push_str(&render(&matrix, TableStyle::Text));
     for (name, dialect) in [("SQLite", Dialect::Sqlite), ("PostgreSQL", Dialect::Postgres)] {
         let _ = writeln!(out, "\n## Statements on {name} (every scope shape a caller can have)\n");
         for (kind, sql) in statement_texts(policy, dialect) {
             let _ = writeln!(out, "{kind}: {sql}");
         }
     }
-    let settings = Settings::new(&policy.name, Jwt::hs256("CONTRACT_SECRET"));
-    let doc = securegen_model::openapi::document(&settings, &[policy]);
+    let doc = securegen_model::openapi::document(settings, &[policy]);
     let part = serde_json::json!({ "paths": doc["paths"], "schemas": doc["components"]["schemas"] });
     let _ = writeln!(out, "\n## OpenAPI\n");
     out.push_str(&serde_json::to_string_pretty(&part).unwrap_or_default());

@@ -10,7 +10,8 @@
 
 #[test]
 fn r#type() {
-    let contract = securegen::testing::contract::<hostile::resources::Type>();
+    let contract =
+        securegen::testing::contract_in::<hostile::resources::Type>(&hostile::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         TYPE_EXPANSION
@@ -22,7 +23,8 @@ const TYPE_EXPANSION: &str = "pub struct Type {\n    pub id: ::securegen::types:
 
 #[test]
 fn option() {
-    let contract = securegen::testing::contract::<hostile::resources::Option>();
+    let contract =
+        securegen::testing::contract_in::<hostile::resources::Option>(&hostile::settings());
     insta::assert_snapshot!(format!(
         "{contract}\n## Expansion of #[secure_resource]\n\n{}",
         OPTION_EXPANSION
