@@ -197,8 +197,7 @@ fn matrix(r: &Resource, callers: &[(String, Caller<'_>)]) -> ResourceMatrix {
     }
 }
 
-/// The list-query rows: a caller may use a field it reads on every row its list answers —
-/// everywhere, or on its own rows when its list holds only those.
+/// The list-query rows: who may query by each field ([`Resource::may_query_by`]).
 fn queries(r: &Resource, callers: &[(String, Caller<'_>)]) -> Vec<QueryRow> {
     r.fields
         .iter()
@@ -212,17 +211,7 @@ fn queries(r: &Resource, callers: &[(String, Caller<'_>)]) -> Vec<QueryRow> {
             if uses.is_empty() {
                 return None;
             }
-            let cells = callers
-                .iter()
-                .map(|(_, c)| match r.decide(Action::List, *c) {
-                    Decision::Deny => false,
-                    Decision::Allow(scope) => match f.read_grant(*c) {
-                        Grant::Always => true,
-                        Grant::OwnRows => scope.owner || (r.owner.is_none() && r.tenant.is_some()),
-                        Grant::Never => false,
-                    },
-                })
-                .collect();
+            let cells = callers.iter().map(|(_, c)| r.may_query_by(f, *c)).collect();
             Some(QueryRow { field: f.name.clone(), uses, cells })
         })
         .collect()

@@ -158,7 +158,7 @@ fn list_parameters(r: &Resource) -> Vec<Value> {
     for f in r.list.filter.iter().filter_map(|n| r.field(n)) {
         let value = field_schema(&Field { optional: false, ..f.clone() });
         out.push(json!({ "name": f.name, "in": "query", "schema": value, "description": format!("Rows whose `{}` equals this{hidden}", f.name) }));
-        if matches!(f.ty, FieldType::Int | FieldType::Float | FieldType::Timestamp | FieldType::Date) {
+        if f.ty.is_ordered() {
             for (op, what) in [("lt", "below"), ("lte", "at most"), ("gt", "above"), ("gte", "at least")] {
                 out.push(json!({ "name": format!("{}.{op}", f.name), "in": "query", "schema": value, "description": format!("Rows whose `{}` is {what} this{hidden}", f.name) }));
             }

@@ -366,21 +366,15 @@ fn read_checks(r: &Resource, readers: &[(String, Vec<String>, bool)]) -> Vec<Rea
         .collect()
 }
 
-/// For each caller who lists, each allowed filter, sort and search: whether it may be used.
-/// A caller may use a field it reads on every row listed: everywhere, or on its own rows when
-/// the list holds only those.
+/// For each caller who lists, each allowed filter, sort and search: whether it may be used
+/// ([`Resource::may_query_by`]).
 fn query_checks(r: &Resource, readers: &[(String, Vec<String>, bool)]) -> Vec<QueryCheck> {
     let mut out = Vec::new();
     for (sub, roles, _) in readers {
-        let Some(own_only) = allows(r, Action::List, roles) else { continue };
-        let own_only = own_only || (r.owner.is_none() && r.tenant.is_some());
-        let sees = |name: &str| {
-            r.field(name).is_some_and(|f| match f.read_grant(Caller::Authenticated(roles)) {
-                Grant::Always => true,
-                Grant::OwnRows => own_only,
-                Grant::Never => false,
-            })
-        };
+        if allows(r, Action::List, roles).is_none() {
+            continue;
+        }
+        let sees = |name: &str| r.field(name).is_some_and(|f| r.may_query_by(f, Caller::Authenticated(roles)));
         let mut check = |param: String, value: String, visible: bool| {
             out.push(QueryCheck { param, value, sub: sub.clone(), roles: roles.clone(), visible });
         };

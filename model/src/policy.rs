@@ -88,6 +88,22 @@ impl Resource {
             Grant::OwnRows => Decision::Allow(RowScope { owner: self.owner.is_some(), tenant }),
         }
     }
+
+    /// Whether `caller` may filter, sort or search lists of this resource by `field`: it may
+    /// list, and it reads the field on every row its list answers — on every row, or on its
+    /// own rows when its list holds only those (the owner filter applies, or rows belong to
+    /// the caller's tenant and there is no owner field). Anything else would let a filter
+    /// reveal what a response hides.
+    pub fn may_query_by(&self, field: &Field, caller: Caller<'_>) -> bool {
+        match self.decide(Action::List, caller) {
+            Decision::Deny => false,
+            Decision::Allow(scope) => match field.read_grant(caller) {
+                Grant::Always => true,
+                Grant::OwnRows => scope.owner || (self.owner.is_none() && self.tenant.is_some()),
+                Grant::Never => false,
+            },
+        }
+    }
 }
 
 impl Field {

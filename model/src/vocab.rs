@@ -145,6 +145,11 @@ impl FieldType {
         matches!(self, Self::Int | Self::Float)
     }
 
+    /// Whether values have an order a list filter may compare with (`lt`, `lte`, `gt`, `gte`).
+    pub fn is_ordered(self) -> bool {
+        matches!(self, Self::Int | Self::Float | Self::Timestamp | Self::Date)
+    }
+
     /// Whether the field takes a `pattern`.
     pub fn takes_pattern(self) -> bool {
         matches!(self, Self::String | Self::Text)

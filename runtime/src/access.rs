@@ -83,17 +83,6 @@ impl<R: Resource> Authorized<R> {
         }
     }
 
-    /// Whether every row this caller can reach is one they own (their owner filter applies,
-    /// or, without an owner field, their tenant does), so that their own-row view holds for
-    /// all of them.
-    pub fn sees_only_own_rows(&self) -> bool {
-        match (&R::policy().owner, &self.subject) {
-            (Some(_), Some(_)) => self.owner.is_some(),
-            (None, Some(_)) => R::policy().tenant.is_some(),
-            _ => false,
-        }
-    }
-
     /// The fields this caller sees on rows they own and on other rows.
     pub fn read_masks(&self) -> ReadMasks {
         let caller = self.caller();

@@ -62,7 +62,7 @@ impl Op {
         match self {
             Self::Eq => true,
             Self::In => ty == FieldType::Enum,
-            _ => matches!(ty, FieldType::Int | FieldType::Float | FieldType::Timestamp | FieldType::Date),
+            _ => ty.is_ordered(),
         }
     }
 }

@@ -150,6 +150,17 @@ pub enum Fill {
     Nothing,
 }
 
+/// `resources` in the order their tables can be created: each after the resources it
+/// references (the checker refuses cycles; a reference to itself needs nothing first).
+/// Otherwise in the given order.
+pub fn creation_order<'a>(resources: &[&'a Resource]) -> Vec<&'a Resource> {
+    let tables: Vec<Table> = resources.iter().map(|r| Table::of(r)).collect();
+    plan::by_references(tables.iter())
+        .into_iter()
+        .filter_map(|t| resources.iter().copied().find(|r| r.table == t.name))
+        .collect()
+}
+
 impl Layout {
     /// The layout `resources` need, with the renames their spec declares.
     pub fn of<'a>(resources: impl IntoIterator<Item = &'a Resource>) -> Self {

@@ -293,7 +293,7 @@ pub fn plan(old: &Layout, new: &Layout) -> Result<Vec<Change>, Vec<PlanError>> {
 
 /// `tables` with each after the tables among them it points at (the checker refuses cycles;
 /// a table pointing at itself needs nothing first). Order is otherwise kept.
-fn by_references<'a>(tables: impl IntoIterator<Item = &'a Table>) -> Vec<&'a Table> {
+pub(super) fn by_references<'a>(tables: impl IntoIterator<Item = &'a Table>) -> Vec<&'a Table> {
     let mut pending: Vec<&Table> = tables.into_iter().collect();
     let mut out: Vec<&Table> = Vec::with_capacity(pending.len());
     while !pending.is_empty() {

@@ -39,8 +39,8 @@ pub(super) async fn list<R: Resource>(
     let ctx = begin(&reg, &parts, Action::List, None)?;
     let policy = R::policy();
     let masks = ctx.auth.read_masks();
-    let only_own = ctx.auth.sees_only_own_rows();
-    let visible = |i: usize| masks.other.has(i) || (only_own && masks.own.has(i));
+    let caller = ctx.auth.caller();
+    let visible = |i: usize| policy.may_query_by(&policy.fields[i], caller);
     let query =
         crate::query::parse(policy, &reg.rules, parts.uri.query(), visible).map_err(|e| ctx.refused(None, e))?;
     let cursors = &reg.shared.cursors;

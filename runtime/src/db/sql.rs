@@ -304,7 +304,7 @@ impl Statements {
         for i in policy.list.filter.iter().filter_map(|n| position(n)) {
             let ty = policy.fields[i].ty;
             let mut ops = vec![("filter =", Op::Eq, 1)];
-            if matches!(ty, FieldType::Int | FieldType::Float | FieldType::Timestamp | FieldType::Date) {
+            if ty.is_ordered() {
                 ops.push(("filter range", Op::Gte, 1));
             }
             if ty == FieldType::Enum {

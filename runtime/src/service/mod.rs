@@ -266,20 +266,7 @@ impl Service {
         }
         if self.create_tables {
             // In the order a first migration would create them: referenced tables first.
-            let mut policies: Vec<&securegen_model::Resource> = Vec::new();
-            let mut pending: Vec<&securegen_model::Resource> = self.policies.clone();
-            while !pending.is_empty() {
-                let ready = pending
-                    .iter()
-                    .position(|p| {
-                        !p.fields
-                            .iter()
-                            .filter_map(|f| f.reference.as_ref())
-                            .any(|r| r.to != p.name && pending.iter().any(|q| q.name == r.to))
-                    })
-                    .unwrap_or(0);
-                policies.push(pending.remove(ready));
-            }
+            let policies = securegen_model::migrate::creation_order(&self.policies);
             for p in policies {
                 self.db.batch(&crate::db::schema_script(p, self.db.dialect())).await?;
             }
