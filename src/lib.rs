@@ -59,7 +59,7 @@ pub use securegen_macros::migrations;
 /// Test support for an app's own tests.
 #[cfg(feature = "testing")]
 pub mod testing {
-    pub use securegen_runtime::testing::contract::{contract, contract_in, contract_of};
+    pub use securegen_runtime::testing::contract::{contract, contract_in, contract_of, contract_within};
 }
 
 /// The Rust types of field values: `uuid` fields are [`types::Uuid`], `timestamp` fields

@@ -159,6 +159,7 @@ pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
     let (etag, deprecated) = (r.etag, r.deprecated);
     let sunset = opt_string(r.sunset.as_deref());
     let renamed_from = opt_string(r.renamed_from.as_deref());
+    let parent = opt_string(r.parent.as_deref());
     let list = list_query(krate, &r.list);
     quote!(#krate::model::Resource {
         name: #name,
@@ -179,6 +180,7 @@ pub fn resource(krate: &syn::Path, r: &Resource) -> TokenStream {
         sunset: #sunset,
         renamed_from: #renamed_from,
         list: #list,
+        parent: #parent,
     })
 }
 

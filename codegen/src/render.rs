@@ -78,6 +78,19 @@ fn resource_args(r: &Resource, roles: &[String], api_version: &str, krate: &syn:
     if let Some(from) = &r.renamed_from {
         args.push(quote!(renamed_from = #from));
     }
+    if let (Some(parent), Some(key)) = (&r.parent, r.parent_field()) {
+        let p = ident(parent);
+        args.push(quote!(parent = #p));
+        // The macro derives `{base}/{parents}/{key}/{segment}`; a route below a deeper or
+        // renamed parent is written out.
+        let segment = r.path.rsplit('/').next().unwrap_or_default();
+        let base = r.path.split('/').take(3).collect::<Vec<_>>().join("/");
+        let derived = format!("{base}/{}/{{{}}}/{segment}", securegen_model::plural::plural(parent), key.name);
+        if r.path != derived {
+            let path = &r.path;
+            args.push(quote!(path = #path));
+        }
+    }
     if !r.list.is_empty() {
         let l = &r.list;
         let parts = [("filter", &l.filter), ("sort", &l.sort), ("search", &l.search)]

@@ -77,7 +77,11 @@ fn finding(id: &'static str, name: &'static str, status: Status, detail: String,
 
 fn api1(c: &Ctx<'_>) -> Finding {
     let refs: Vec<String> =
-        c.r.fields.iter().filter_map(|f| f.reference.as_ref().map(|r| format!("`{}` → {}", f.name, r.to))).collect();
+        c.r.fields
+            .iter()
+            .filter(|f| f.server != Some(crate::vocab::ServerValue::Parent))
+            .filter_map(|f| f.reference.as_ref().map(|r| format!("`{}` → {}", f.name, r.to)))
+            .collect();
     let mut found = api1_rows(c);
     if !refs.is_empty() {
         found.detail.push_str(&format!(
@@ -90,6 +94,15 @@ fn api1(c: &Ctx<'_>) -> Finding {
 
 fn api1_rows(c: &Ctx<'_>) -> Finding {
     const NAME: &str = "Broken Object Level Authorization";
+    if c.r.parent.is_some() {
+        let chain: Vec<String> =
+            c.r.ancestors(|n| c.spec.resource(n)).iter().map(|a| format!("`{}`", a.name)).collect();
+        let detail = format!(
+            "rows are reached only through a parent the caller may read ({}), checked before every action and again in the query; another caller's parent answers 404 like a missing one",
+            chain.join(" under ")
+        );
+        return finding("API1:2023", NAME, Status::Answered, detail, c.line(&["parent"]));
+    }
     match (&c.r.owner, &c.r.tenant) {
         (Some(o), _) => finding("API1:2023", NAME, Status::Answered, format!("rows are scoped to their owner `{o}` in the query itself; another owner's row answers 404 like a missing one"), c.line(&["owner"])),
         (None, Some(t)) => finding("API1:2023", NAME, Status::Answered, format!("rows are confined to the caller's tenant (claim `{}`) in the query itself", t.claim), c.line(&["tenant"])),

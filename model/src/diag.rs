@@ -209,6 +209,9 @@ codes! {
     ListField = "list-field",
     /// A `ref` without a readable target, or `to:`/`on_delete:` on another type.
     BadRef = "bad-ref",
+    /// A `parent:` that cannot nest: unknown, unreadable, too deep, a cycle, or an owner of
+    /// its own.
+    BadParent = "bad-parent",
     /// Lint: a sensitive-looking field that is readable.
     SensitiveField = "sensitive-field",
     /// Lint: an action open to callers without a token.

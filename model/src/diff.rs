@@ -246,6 +246,14 @@ fn scope_rules(old: &Resource, new: &Resource, out: &mut Out) {
         }
         _ => {}
     }
+    match (&old.parent, &new.parent) {
+        (Some(a), None) => out.push(true, scope, format!("rows are no longer reached only through a `{a}`")),
+        (None, Some(p)) => out.push(false, scope, format!("rows are reached only through a `{p}`")),
+        (Some(a), Some(b)) if a != b => {
+            out.push(true, scope, format!("rows are reached through a `{b}` instead of a `{a}`"))
+        }
+        _ => {}
+    }
     if old.etag && !new.etag {
         out.push(true, scope, "ETag checks removed: lost updates are possible again".to_owned());
     } else if !old.etag && new.etag {

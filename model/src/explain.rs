@@ -40,6 +40,22 @@ pub struct ResourceMatrix {
     /// One row per field a list may be queried by (`list:`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub queries: Vec<QueryRow>,
+    /// For a nested resource: the parents its rows are reached through.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentReach>,
+}
+
+/// How a nested resource's rows are reached: only through a parent row the caller may read,
+/// whose owner (up the chain) owns them. The action cells are already narrowed by the
+/// parents' read grants (a child action needs both).
+#[derive(Debug, Clone, Serialize)]
+pub struct ParentReach {
+    /// The parents, nearest first.
+    pub chain: Vec<String>,
+    /// The field holding the parent row's id.
+    pub key: String,
+    /// `resource.field` of the owner the rows share, when one is known.
+    pub owner: Option<String>,
 }
 
 /// Who may filter, sort or search a list by one field.
@@ -89,16 +105,22 @@ pub fn explain(spec: &Spec) -> Explanation {
     let callers = callers(&spec.roles, &role_sets);
     Explanation {
         service: spec.service.name.clone(),
-        resources: spec.resources.iter().map(|r| matrix(r, &callers)).collect(),
+        resources: spec.resources.iter().map(|r| matrix(r, &r.ancestors(|n| spec.resource(n)), &callers)).collect(),
     }
 }
 
 /// The matrix of one resource with a column per role of `roles` (a service's declared roles:
 /// the columns stay put when a grant changes).
 pub fn explain_resource_in(r: &Resource, roles: &[String]) -> Explanation {
+    explain_nested_in(r, &[], roles)
+}
+
+/// The matrix of one nested resource below `ancestors` (nearest first), whose read grants
+/// narrow each action, with a column per role of `roles`.
+pub fn explain_nested_in(r: &Resource, ancestors: &[&Resource], roles: &[String]) -> Explanation {
     let role_sets: Vec<Vec<String>> = roles.iter().map(|r| vec![r.clone()]).collect();
     let callers = callers(roles, &role_sets);
-    Explanation { service: r.name.clone(), resources: vec![matrix(r, &callers)] }
+    Explanation { service: r.name.clone(), resources: vec![matrix(r, ancestors, &callers)] }
 }
 
 /// The matrix of one resource on its own (an annotated struct's policy), with a column per
@@ -154,8 +176,11 @@ fn wider(a: Grant, b: Grant) -> Grant {
     }
 }
 
-fn matrix(r: &Resource, callers: &[(String, Caller<'_>)]) -> ResourceMatrix {
-    let decide = |a: Action, c: Caller<'_>| row_grant(r.decide(a, c));
+fn matrix(r: &Resource, ancestors: &[&Resource], callers: &[(String, Caller<'_>)]) -> ResourceMatrix {
+    // A child action needs the child's grant and a readable parent, all the way up.
+    let decide = |a: Action, c: Caller<'_>| {
+        ancestors.iter().fold(row_grant(r.decide(a, c)), |g, p| meet(g, row_grant(p.decide(Action::Read, c))))
+    };
     let actions = Action::ALL
         .iter()
         .map(|&action| ActionRow {
@@ -194,6 +219,14 @@ fn matrix(r: &Resource, callers: &[(String, Caller<'_>)]) -> ResourceMatrix {
         actions,
         fields,
         queries: queries(r, callers),
+        parent: r.parent_field().map(|key| ParentReach {
+            chain: match ancestors {
+                [] => r.parent.iter().cloned().collect(),
+                _ => ancestors.iter().map(|a| a.name.clone()).collect(),
+            },
+            key: key.name.clone(),
+            owner: ancestors.iter().find_map(|a| a.owner.as_ref().map(|o| format!("{}.{o}", a.name))),
+        }),
     }
 }
 
@@ -288,6 +321,21 @@ pub fn render(e: &Explanation, style: TableStyle) -> String {
                 format!("rows belong to the tenant in claim `{t}`; every caller is confined to their tenant")
             }
             (None, None) => "rows belong to nobody: a granted caller reaches all of them".to_owned(),
+        };
+        let rows_note = match &r.parent {
+            Some(p) => {
+                let parent = p.chain.first().map_or("", String::as_str);
+                let owner = match &p.owner {
+                    Some(o) => format!("rows belong to the subject in `{o}`, and `owner` means that subject"),
+                    None => "rows belong to their parent's tenant".to_owned(),
+                };
+                format!(
+                    "nested under `{}` (`{}`): a row is reached only through a `{parent}` the caller may read, so each cell below already requires that; {owner}",
+                    p.chain.join("` under `"),
+                    p.key
+                )
+            }
+            None => rows_note,
         };
         let _ = writeln!(out, "{}{rows_note}\n", if md { "" } else { "  " });
         let legend = "all = every row, own = own rows only, - = denied";

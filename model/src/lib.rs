@@ -41,7 +41,7 @@ mod lint;
 #[cfg(feature = "yaml")]
 mod locate;
 #[cfg(feature = "yaml")]
-mod plural;
+pub mod plural;
 #[cfg(feature = "yaml")]
 mod raw;
 #[cfg(feature = "yaml")]
@@ -68,8 +68,8 @@ mod validate;
 
 pub use limits::{ByteSize, Limits, Per, Rate};
 pub use model::{
-    Auth, COMMON_VARIABLES, COMPANION_SUFFIXES, Field, Jwt, KeySource, ListQuery, Literal, MAX_FIELDS, MAX_IN_VALUES,
-    MAX_SEARCH_CHARS, Number, Reference, Resource, Role, Service, Settings, Spec, Tenant,
+    Auth, COMMON_VARIABLES, COMPANION_SUFFIXES, Field, Jwt, KeySource, ListQuery, Literal, MAX_DEPTH, MAX_FIELDS,
+    MAX_IN_VALUES, MAX_SEARCH_CHARS, Number, Reference, Resource, Role, Service, Settings, Spec, Tenant,
 };
 pub use vocab::{
     Action, Algorithm, AuditLevel, Backend, Database, FieldType, Keyword, OnDelete, PseudoRole, ServerValue,

@@ -289,6 +289,9 @@ pub const MAX_SEARCH_CHARS: usize = 64;
 /// Most values of one `?field.in=` filter.
 pub const MAX_IN_VALUES: usize = 20;
 
+/// Most levels of parents above a nested resource: `/a/{a_id}/b/{b_id}/c/{c_id}/d`.
+pub const MAX_DEPTH: usize = 3;
+
 /// Most fields a resource may have: a caller's view is a bit mask of them.
 pub const MAX_FIELDS: usize = 128;
 
@@ -338,6 +341,11 @@ pub struct Resource {
     /// What lists may be filtered, sorted and searched by.
     #[serde(default, skip_serializing_if = "ListQuery::is_empty")]
     pub list: ListQuery,
+    /// The resource whose rows hold this one's (`parent:`): rows are reached only through a
+    /// parent row the caller may read, at `{parent path}/{{parent field}}/{segment}`; the
+    /// parent's id is in the field with `server: parent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 impl Resource {
@@ -346,9 +354,31 @@ impl Resource {
         self.fields.iter().find(|f| f.name == name)
     }
 
-    /// Whether rows belong to someone (an owner subject or a tenant).
+    /// Whether rows belong to someone (an owner subject or a tenant, here or — for a nested
+    /// resource — through its parent).
     pub fn is_scoped(&self) -> bool {
-        self.owner.is_some() || self.tenant.is_some()
+        self.owner.is_some() || self.tenant.is_some() || self.parent.is_some()
+    }
+
+    /// The resources above this one, nearest first, as `lookup` finds them (at most
+    /// [`MAX_DEPTH`] + 1, so a cycle cannot loop).
+    pub fn ancestors<'a>(&self, lookup: impl Fn(&str) -> Option<&'a Resource>) -> Vec<&'a Resource> {
+        let mut out: Vec<&'a Resource> = Vec::new();
+        let mut next = self.parent.as_deref();
+        while let Some(name) = next {
+            let Some(p) = lookup(name) else { break };
+            if out.len() > MAX_DEPTH {
+                break;
+            }
+            out.push(p);
+            next = p.parent.as_deref();
+        }
+        out
+    }
+
+    /// The field holding the parent row's id, for a nested resource.
+    pub fn parent_field(&self) -> Option<&Field> {
+        self.fields.iter().find(|f| f.server == Some(ServerValue::Parent))
     }
 }
 
@@ -455,6 +485,32 @@ pub struct Reference {
 }
 
 impl Field {
+    /// A required field `name` of type `ty` with no constraint, no default, written by no
+    /// one and read by whoever reads the row.
+    pub fn new(name: &str, ty: FieldType) -> Self {
+        Self {
+            name: name.to_owned(),
+            ty,
+            primary: false,
+            optional: false,
+            default: None,
+            min: None,
+            max: None,
+            min_len: None,
+            max_len: None,
+            pattern: None,
+            values: Vec::new(),
+            write: Vec::new(),
+            write_roles: None,
+            read_roles: None,
+            redact: false,
+            server: None,
+            description: None,
+            renamed_from: None,
+            reference: None,
+        }
+    }
+
     /// Whether the field ever appears in a response (not redacted, not a password).
     pub fn is_readable(&self) -> bool {
         !self.redact && self.ty != FieldType::Password

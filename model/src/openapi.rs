@@ -134,8 +134,23 @@ pub fn refusals(r: &Resource, a: Action) -> Vec<u16> {
         Action::Update if r.etag => vec![400, 401, 403, 404, 412, 413, 415, 422, 428, 429],
         Action::Update => vec![400, 401, 403, 404, 413, 415, 422, 429],
     };
+    if r.parent.is_some() {
+        // A parent the caller may not read answers like a missing one, for every action.
+        out.push(404);
+    }
     out.sort_unstable();
+    out.dedup();
     out
+}
+
+/// The names of the parameters in a path (`{order_id}`, …), in order.
+pub fn path_params(path: &str) -> Vec<&str> {
+    path.split('/').filter_map(|s| s.strip_prefix('{')?.strip_suffix('}')).collect()
+}
+
+/// A uuid path parameter.
+fn uuid_param(name: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } })
 }
 
 fn security(r: &Resource, a: Action) -> Value {
@@ -183,8 +198,7 @@ fn operation(r: &Resource, a: Action, schema_base: &str) -> Value {
     let view = json!({ "$ref": format!("#/components/schemas/{schema_base}View") });
     let json_of = |s: Value| json!({ "application/json": { "schema": s } });
     let roles: Vec<&str> = r.access.get(&a).map(|rs| rs.iter().map(Role::as_str).collect()).unwrap_or_default();
-    let id_param =
-        json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "string", "format": "uuid" } });
+    let id_param = uuid_param("id");
     let mut op = match a {
         Action::Create => json!({
             "requestBody": { "required": true, "content": json_of(json!({ "$ref": format!("#/components/schemas/{schema_base}Create") })) },
@@ -223,13 +237,26 @@ fn operation(r: &Resource, a: Action, schema_base: &str) -> Value {
             .into_iter()
             .filter(|x| r.access.contains_key(x))
             .map(|x| {
-                let link = json!({ "operationId": format!("{}_{}", x.as_str(), r.name), "parameters": { "id": format!("$response.body#/{}", r.id) } });
+                let mut params = Map::new();
+                for p in path_params(&r.path) {
+                    params.insert(p.to_owned(), json!(format!("$response.body#/{p}")));
+                }
+                params.insert("id".to_owned(), json!(format!("$response.body#/{}", r.id)));
+                let link = json!({ "operationId": format!("{}_{}", x.as_str(), r.name), "parameters": params });
                 (x.as_str().to_owned(), link)
             })
             .collect();
         if !links.is_empty() {
             op["responses"]["201"]["links"] = Value::Object(links);
         }
+    }
+    let parents: Vec<Value> = path_params(&r.path).into_iter().map(uuid_param).collect();
+    if !parents.is_empty() {
+        let mut params = parents;
+        if let Some(Value::Array(own)) = op.get("parameters") {
+            params.extend(own.iter().cloned());
+        }
+        op["parameters"] = Value::Array(params);
     }
     op["operationId"] = json!(format!("{}_{}", a.as_str(), r.name));
     op["security"] = security(r, a);

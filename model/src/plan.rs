@@ -40,6 +40,9 @@ pub enum Attack {
     ListQueries,
     /// A `ref` to a row the caller cannot read is refused exactly like one to no row.
     References,
+    /// Every action on the children of another caller's parent answers exactly like one
+    /// under a parent that does not exist.
+    ForeignParent,
 }
 
 impl Attack {
@@ -57,6 +60,7 @@ impl Attack {
         Self::ForgedTokens,
         Self::ListQueries,
         Self::References,
+        Self::ForeignParent,
     ];
 
     /// Whether the attack has something to try on a resource with plan `p`: a generated
@@ -76,6 +80,7 @@ impl Attack {
             Self::ForgedTokens => !p.token_actions.is_empty(),
             Self::ListQueries => !p.queries.is_empty(),
             Self::References => !p.refs.is_empty() && rows,
+            Self::ForeignParent => p.parent.as_ref().is_some_and(|x| x.hidden) && rows,
         }
     }
 
@@ -94,6 +99,7 @@ impl Attack {
             Self::ForgedTokens => "forged_tokens",
             Self::ListQueries => "list_queries",
             Self::References => "references",
+            Self::ForeignParent => "foreign_parent",
         }
     }
 }
@@ -153,6 +159,16 @@ pub struct RefField {
     pub to: String,
     /// Whether a row needs it.
     pub required: bool,
+}
+
+/// The parent of a nested resource, as the tests reach it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParentPlan {
+    /// The parent resource.
+    pub resource: String,
+    /// Whether another subject's parent is hidden from the creator (some level up the chain
+    /// lets the creator read only its own rows).
+    pub hidden: bool,
 }
 
 /// A value a field must refuse.
@@ -219,6 +235,8 @@ pub struct ResourcePlan {
     pub token_actions: Vec<Action>,
     /// Roles of a caller that may call one of them.
     pub token_roles: Vec<String>,
+    /// For a nested resource: its parent (the tests create one first, as the same caller).
+    pub parent: Option<ParentPlan>,
 }
 
 /// The plan of a service.
@@ -357,6 +375,8 @@ fn read_checks(r: &Resource, readers: &[(String, Vec<String>, bool)]) -> Vec<Rea
                 }
                 let visible = match f.read_grant(Caller::Authenticated(roles)) {
                     Grant::Always => true,
+                    // Under a parent, rows are the caller's when reached through the owner.
+                    Grant::OwnRows if r.parent.is_some() => row,
                     Grant::OwnRows => (*owns && r.owner.is_some()) || r.owner.is_none(),
                     Grant::Never => false,
                 };
@@ -491,7 +511,21 @@ fn resource_plan(callers: &[Vec<String>], r: &Resource) -> ResourcePlan {
         token_roles: creator.clone().or_else(|| callers.first().cloned()).unwrap_or_default(),
         creator,
         token_actions: routed,
+        parent: None,
     }
+}
+
+/// Narrows the plan of a nested resource to what its parents let each caller reach: a reader
+/// checks a row only under a parent it reads on every row (or as the owner).
+fn nest(plan: &mut ResourcePlan, r: &Resource, ancestors: &[&Resource]) {
+    let Some(parent) = &r.parent else { return };
+    let reads_all = |roles: &[String]| ancestors.iter().all(|a| allows(a, Action::Read, roles) == Some(false));
+    let hidden = plan
+        .creator
+        .as_deref()
+        .is_some_and(|c| ancestors.iter().all(|a| allows(a, Action::Read, c).is_some()) && !reads_all(c));
+    plan.read_roles.retain(|c| c.sub == "owner" || reads_all(&c.roles));
+    plan.parent = Some(ParentPlan { resource: parent.clone(), hidden });
 }
 
 impl Plan {
@@ -520,7 +554,15 @@ impl Plan {
         Self {
             jwt: settings.auth.jwt.clone(),
             tenant_claims: claims,
-            resources: resources.iter().map(|r| resource_plan(&callers, r)).collect(),
+            resources: resources
+                .iter()
+                .map(|r| {
+                    let mut plan = resource_plan(&callers, r);
+                    let ancestors = r.ancestors(|n| resources.iter().copied().find(|x| x.name == n));
+                    nest(&mut plan, r, &ancestors);
+                    plan
+                })
+                .collect(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! nouns set `plural:` in the spec.
 
 /// The plural of a snake_case noun: only its last word changes.
-pub(crate) fn plural(noun: &str) -> String {
+pub fn plural(noun: &str) -> String {
     let (head, last) = noun.rsplit_once('_').map_or(("", noun), |(h, l)| (h, l));
     let joined = |s: String| if head.is_empty() { s } else { format!("{head}_{s}") };
     let ends = |suffixes: &[&str]| suffixes.iter().any(|s| last.ends_with(s));

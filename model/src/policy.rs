@@ -84,8 +84,11 @@ impl Resource {
         match grant(roles, caller) {
             Grant::Never => Decision::Deny,
             Grant::Always => Decision::Allow(RowScope { owner: false, tenant }),
-            // With a tenant but no owner field, `owner` means "my tenant's rows".
-            Grant::OwnRows => Decision::Allow(RowScope { owner: self.owner.is_some(), tenant }),
+            // With a tenant but no owner field, `owner` means "my tenant's rows"; under a
+            // parent, the rows whose parent chain the caller owns.
+            Grant::OwnRows => {
+                Decision::Allow(RowScope { owner: self.owner.is_some() || self.parent.is_some(), tenant })
+            }
         }
     }
 

@@ -189,6 +189,14 @@ raw! {
         "renamed_from" renamed_from: String,
         /// What lists may be filtered, sorted and searched by (allowlists of fields).
         "list" list: RawList,
+        /// The resource whose rows hold these: served at
+        /// `/{parents}/{parent_id}/{children}`, reachable only through a parent row the
+        /// caller may read; `owner` means the parent's owner.
+        #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"))]
+        "parent" parent: String,
+        /// What deleting a parent row does to its rows here: refused (`restrict`, the
+        /// default: 409) or `cascade`.
+        "on_parent_delete" on_parent_delete: OnDelete,
     }
 }
 

@@ -36,6 +36,12 @@ pub struct Index {
 /// whole tenant, `(tenant, owner, id)` those who see their own rows.
 pub fn indexes(r: &Resource) -> Vec<Index> {
     let mut shapes: Vec<Vec<&str>> = Vec::new();
+    // A nested resource's statements all name the parent: `(parent, …, id)`; the owner is
+    // found up the chain through primary keys.
+    let parent = r.parent_field().map(|f| f.name.as_str());
+    if let Some(key) = parent {
+        shapes.push(vec![key]);
+    }
     match (&r.tenant, &r.owner) {
         (Some(t), Some(o)) => {
             shapes.push(vec![&t.field]);
@@ -49,11 +55,12 @@ pub fn indexes(r: &Resource) -> Vec<Index> {
     // have: without the owner (a role that lists every row, under the tenant if any) and with
     // it. Search is a substring match: no B-tree index serves it; the scope and the page
     // bound its cost.
-    let prefixes: Vec<Vec<&str>> = match (&r.tenant, &r.owner) {
-        (Some(t), Some(o)) => vec![vec![&t.field], vec![&t.field, o]],
-        (Some(t), None) => vec![vec![&t.field]],
-        (None, Some(o)) => vec![vec![], vec![o]],
-        (None, None) => vec![vec![]],
+    let prefixes: Vec<Vec<&str>> = match (&r.tenant, &r.owner, parent) {
+        (_, _, Some(key)) => vec![vec![key]],
+        (Some(t), Some(o), None) => vec![vec![&t.field], vec![&t.field, o]],
+        (Some(t), None, None) => vec![vec![&t.field]],
+        (None, Some(o), None) => vec![vec![], vec![o]],
+        (None, None, None) => vec![vec![]],
     };
     let mut queried: Vec<&str> = Vec::new();
     for f in r.list.filter.iter().chain(&r.list.sort) {

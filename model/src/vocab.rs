@@ -99,6 +99,11 @@ impl Action {
     pub fn has_body(self) -> bool {
         matches!(self, Self::Create | Self::Update)
     }
+
+    /// Whether the action names one row in its path (`/{id}`).
+    pub fn has_id(self) -> bool {
+        matches!(self, Self::Read | Self::Update | Self::Delete)
+    }
 }
 
 keyword! {
@@ -167,6 +172,8 @@ keyword! {
         Now = "now",
         /// A fresh UUID (v7).
         Uuid = "uuid",
+        /// The id of the parent row the request's path names (a nested resource's key).
+        Parent = "parent",
     }
 }
 
@@ -178,6 +185,7 @@ impl ServerValue {
             Self::Tenant => matches!(ty, FieldType::String | FieldType::Uuid),
             Self::Now => matches!(ty, FieldType::Timestamp | FieldType::Date),
             Self::Uuid => ty == FieldType::Uuid,
+            Self::Parent => ty == FieldType::Ref,
         }
     }
 }

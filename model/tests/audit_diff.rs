@@ -55,6 +55,11 @@ resources:
   note:
     fields: { id: { type: uuid }, text: { type: text, write: [create] } }
     access: { create: [user], read: [authenticated] }
+  line:
+    parent: order
+    on_parent_delete: restrict
+    fields: { id: { type: uuid } }
+    access: { read: [owner, admin] }
 "#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +194,16 @@ const TABLE: &[(&str, Edits, Expect)] = &[
     ("resources.*.sunset", &[("resources.order.sunset", Some("2031-01-01"))], Expect::Neutral),
     ("resources.*.limits", &[("resources.order.limits", None)], Expect::Widens),
     ("resources.*.list", &[("resources.order.list", None)], Expect::Narrows),
+    (
+        "resources.*.parent",
+        &[
+            ("resources.line.parent", None),
+            ("resources.line.on_parent_delete", None),
+            ("resources.line.access.read", Some("[admin]")),
+        ],
+        Expect::Widens,
+    ),
+    ("resources.*.on_parent_delete", &[("resources.line.on_parent_delete", Some("cascade"))], Expect::Widens),
     ("resources.*.fields.*.to", &[("resources.order.fields.about.to", Some("note"))], Expect::Neutral),
     ("resources.*.fields.*.on_delete", &[("resources.order.fields.about.on_delete", Some("cascade"))], Expect::Widens),
     ("resources.*.list.filter", &[("resources.order.list.filter", Some("[status, quantity]"))], Expect::Widens),

@@ -23,6 +23,9 @@ pub struct Authorized<R> {
     roles: Vec<String>,
     owner: Option<String>,
     tenant: Option<String>,
+    /// For a nested resource, the parent row the request's path names (checked readable by
+    /// the caller before any statement runs); every statement is confined to its children.
+    parent: Option<uuid::Uuid>,
     _resource: PhantomData<fn() -> R>,
 }
 
@@ -36,8 +39,21 @@ impl<R: Resource> Authorized<R> {
             roles: Vec::new(),
             owner: None,
             tenant: None,
+            parent: None,
             _resource: PhantomData,
         }
+    }
+
+    /// Confines a nested resource's statements to the children of `parent`, a row the
+    /// caller was found to reach. Without it, a nested resource's statements reach no row.
+    pub(crate) fn within(mut self, parent: uuid::Uuid) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// The parent row every reached row must belong to (nested resources).
+    pub fn parent_filter(&self) -> Option<uuid::Uuid> {
+        self.parent
     }
 
     /// The action that was authorized.
@@ -78,6 +94,8 @@ impl<R: Resource> Authorized<R> {
     pub fn owns(&self, row: &R) -> bool {
         match (&R::policy().owner, &self.subject) {
             (Some(_), Some(subject)) => row.owner() == Some(subject.as_str()),
+            // Under a parent, rows reached through the owner filter are the caller's.
+            (None, Some(_)) if R::policy().parent.is_some() => self.owner.is_some(),
             (None, Some(_)) => R::policy().tenant.is_some(),
             _ => false,
         }
@@ -146,6 +164,7 @@ pub fn authorize<R: Resource>(who: Option<&Principal>, action: Action) -> Result
                 roles: who.map(|p| p.roles.clone()).unwrap_or_default(),
                 owner: if scope.owner { who.map(|p| p.subject.clone()) } else { None },
                 tenant,
+                parent: None,
                 _resource: PhantomData,
             })
         }

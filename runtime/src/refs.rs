@@ -18,9 +18,16 @@ use crate::db::{Db, Table};
 use crate::error::{ApiError, FieldError};
 use crate::resource::Resource;
 
-/// Whether a caller may read the row with an id: the target's read check, type-erased.
+/// Whether a caller may read the row with an id (for a nested resource: among the children
+/// of a parent row): the target's read check, type-erased.
 pub(crate) type Readable = Arc<
-    dyn Fn(Option<Principal>, uuid::Uuid) -> Pin<Box<dyn Future<Output = Result<bool, ApiError>> + Send>> + Send + Sync,
+    dyn Fn(
+            Option<Principal>,
+            uuid::Uuid,
+            Option<uuid::Uuid>,
+        ) -> Pin<Box<dyn Future<Output = Result<bool, ApiError>> + Send>>
+        + Send
+        + Sync,
 >;
 
 /// The read checks of every registered resource, by name.
@@ -33,14 +40,21 @@ impl std::fmt::Debug for References {
     }
 }
 
-/// The read check of `R` on `db`: authorized to read, and the row in the caller's scope.
-pub(crate) fn readable<R: Resource>(db: &Db) -> Readable {
-    let table = Table::<R>::new(db.clone());
-    Arc::new(move |who: Option<Principal>, id: uuid::Uuid| {
+/// The read check of `R` (below `ancestors`, nearest first) on `db`: authorized to read, and
+/// the row in the caller's scope.
+pub(crate) fn readable<R: Resource>(db: &Db, ancestors: &[&Policy]) -> Readable {
+    let table = Table::<R>::nested(db.clone(), ancestors);
+    Arc::new(move |who: Option<Principal>, id: uuid::Uuid, parent: Option<uuid::Uuid>| {
         let table = table.clone();
         Box::pin(async move {
             match authorize::<R>(who.as_ref(), Action::Read) {
-                Ok(auth) => Ok(table.fetch(&auth, id).await?.is_some()),
+                Ok(auth) => {
+                    let auth = match parent {
+                        Some(p) => auth.within(p),
+                        None => auth,
+                    };
+                    Ok(table.fetch(&auth, id).await?.is_some())
+                }
                 Err(_) => Ok(false),
             }
         })
@@ -52,6 +66,27 @@ impl References {
     pub(crate) fn new(checks: impl IntoIterator<Item = (String, Readable)>) -> Self {
         Self(checks.into_iter().collect())
     }
+
+    /// Whether `who` reaches the row path `ids` names through `chain` (resource names from
+    /// the top-level one down, one id each): each row readable by the caller under its own
+    /// policy, and each the child of the one before. One answer for a missing and a hidden
+    /// row, at any level.
+    pub(crate) async fn reaches(
+        &self,
+        chain: &[String],
+        who: Option<&Principal>,
+        ids: &[uuid::Uuid],
+    ) -> Result<bool, ApiError> {
+        let mut parent = None;
+        for (name, id) in chain.iter().zip(ids) {
+            let Some(check) = self.0.get(name) else { return Ok(false) };
+            if !check(who.cloned(), *id, parent).await? {
+                return Ok(false);
+            }
+            parent = Some(*id);
+        }
+        Ok(chain.len() == ids.len())
+    }
 }
 
 /// Why a reference of `policy` cannot be served, among the `registered` policies: its target
@@ -59,11 +94,15 @@ impl References {
 /// annotated struct's reference assumes the target's default table and `id`).
 pub(crate) fn unservable(policy: &Policy, registered: &[&Policy]) -> Option<(String, String)> {
     policy.fields.iter().find_map(|f| {
-        let r = f.reference.as_ref()?;
+        // A parent key is checked with its resource's nesting (`service::unnestable`).
+        let r = f.reference.as_ref().filter(|_| f.server != Some(securegen_model::ServerValue::Parent))?;
         let why = match registered.iter().find(|p| p.name == r.to) {
             None => format!("`{}` is not registered: register it too", r.to),
             Some(t) if !t.access.contains_key(&Action::Read) => {
                 format!("`{}` has no `read` action, so no caller could point at one of its rows", r.to)
+            }
+            Some(t) if t.parent.is_some() => {
+                format!("`{}` is nested: a reference would reach its rows around its parent", r.to)
             }
             Some(t) if t.table != r.table || t.id != r.column => format!(
                 "`{}` is stored in {}.{}, not {}.{}: give it the default plural and an `id` field",
@@ -89,7 +128,7 @@ impl References {
             let (Some(reference), Some(value)) = (&f.reference, body.get(&f.name)) else { continue };
             let Some(id) = value.as_str().and_then(securegen_model::values::parse_uuid) else { continue };
             let readable = match self.0.get(&reference.to) {
-                Some(check) => check(who.cloned(), id).await?,
+                Some(check) => check(who.cloned(), id, None).await?,
                 // Registration refuses a reference to a resource that is not served.
                 None => false,
             };

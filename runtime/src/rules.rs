@@ -235,27 +235,7 @@ mod tests {
 
     #[test]
     fn malformed_times_are_field_errors_not_panics() {
-        let field = Field {
-            name: "at".into(),
-            ty: FieldType::Timestamp,
-            primary: false,
-            optional: false,
-            default: None,
-            min: None,
-            max: None,
-            min_len: None,
-            max_len: Some(64),
-            pattern: None,
-            values: Vec::new(),
-            write: vec![Action::Create],
-            write_roles: None,
-            read_roles: None,
-            redact: false,
-            server: None,
-            description: None,
-            renamed_from: None,
-            reference: None,
-        };
+        let field = Field { max_len: Some(64), write: vec![Action::Create], ..Field::new("at", FieldType::Timestamp) };
         let rules = Rules { patterns: vec![None] };
         for bad in [
             "2026-11-22T10:00:00é",

@@ -637,3 +637,91 @@ pub async fn references_point_only_at_rows_the_caller_reads(app: App) {
     assert_eq!(send(app.addr, "DELETE", &format!("/api/v1/notes/{note_id}"), Some(&admin), None).await.status, 204);
     send(app.addr, "GET", &about_path, Some(&bob), None).await.problem(404);
 }
+
+/// Without the request id, which differs per response.
+fn quiet(mut v: Value) -> Value {
+    v.as_object_mut().unwrap().remove("request_id");
+    v
+}
+
+pub async fn nested_rows_are_reached_only_through_readable_parents(app: App) {
+    let a = app.addr;
+    let (alice, bob, admin) = (token("alice", &["user"]), token("bob", &["user"]), token("root", &["admin"]));
+    let post = |tok: String, path: String, body: Value| async move {
+        let r = send(a, "POST", &path, Some(&tok), Some(&body)).await;
+        assert_eq!(r.status, 201, "{path}: {}", r.body);
+        let location = r.header("location").unwrap().to_owned();
+        let v = r.json();
+        assert_eq!(location, format!("{path}/{}", v["id"].as_str().unwrap()), "Location names the parents");
+        v["id"].as_str().unwrap().to_owned()
+    };
+    let project = post(alice.clone(), "/api/v1/projects".into(), json!({ "name": "p" })).await;
+    let other = post(alice.clone(), "/api/v1/projects".into(), json!({ "name": "q" })).await;
+    let tasks = format!("/api/v1/projects/{project}/tasks");
+    let task = post(alice.clone(), tasks.clone(), json!({ "title": "t" })).await;
+    let steps = format!("{tasks}/{task}/steps");
+    let step = post(alice.clone(), steps.clone(), json!({ "done": false })).await;
+    let row = send(a, "GET", &format!("{steps}/{step}"), Some(&alice), None).await.json();
+    assert_eq!(row["task_id"], task.as_str(), "the parent key is the path's");
+
+    // Bob, by every path: each answer is the 404 of a project that does not exist.
+    let missing = "/api/v1/projects/00000000-0000-7000-8000-000000000000/tasks";
+    let nothing = quiet(send(a, "GET", missing, Some(&bob), None).await.problem(404));
+    let bobs = post(bob.clone(), "/api/v1/projects".into(), json!({ "name": "b" })).await;
+    let title = json!({ "title": "x" });
+    let done = json!({ "done": true });
+    let tries: Vec<(&str, String, Option<&Value>)> = vec![
+        ("GET", tasks.clone(), None),
+        ("POST", tasks.clone(), Some(&title)),
+        ("GET", format!("{tasks}/{task}"), None),
+        ("PATCH", format!("{tasks}/{task}"), Some(&title)),
+        ("DELETE", format!("{tasks}/{task}"), None),
+        ("GET", steps.clone(), None),
+        ("POST", steps.clone(), Some(&done)),
+        ("GET", format!("{steps}/{step}"), None),
+        ("DELETE", format!("{steps}/{step}"), None),
+        // Alice's task and step named under Bob's own project.
+        ("GET", format!("/api/v1/projects/{bobs}/tasks/{task}"), None),
+        ("GET", format!("/api/v1/projects/{bobs}/tasks/{task}/steps/{step}"), None),
+        ("GET", format!("/api/v1/projects/{bobs}/tasks/not-a-uuid/steps"), None),
+    ];
+    for (method, path, body) in &tries {
+        let r = send(a, method, path, Some(&bob), *body).await;
+        assert_eq!(quiet(r.problem(404)), nothing, "{method} {path}");
+    }
+    // Alice's own rows under the wrong parent are missing too: every level must match.
+    for path in
+        [format!("/api/v1/projects/{other}/tasks/{task}"), format!("/api/v1/projects/{other}/tasks/{task}/steps")]
+    {
+        send(a, "GET", &path, Some(&alice), None).await.problem(404);
+    }
+    // The parent key is the path's: a body naming it is refused whole.
+    let smuggled = send(a, "POST", &tasks, Some(&alice), Some(&json!({ "title": "y", "project_id": other }))).await;
+    assert_eq!(smuggled.problem(422)["errors"][0]["pointer"], "/project_id");
+
+    // Admins read every project's tasks, but `owner` on create is the project's owner, and
+    // steps are the owner's alone.
+    assert_eq!(send(a, "GET", &format!("{tasks}/{task}"), Some(&admin), None).await.status, 200);
+    let r = send(a, "POST", &tasks, Some(&admin), Some(&title)).await;
+    assert_eq!(quiet(r.problem(404)), nothing, "admins may not add to another's project");
+    send(a, "GET", &format!("{steps}/{step}"), Some(&admin), None).await.problem(404);
+    let listed = send(a, "GET", &steps, Some(&admin), None).await.json();
+    assert_eq!(listed["items"], json!([]), "{listed}");
+
+    // A task with steps cannot go (restrict); without them it can; a project takes its
+    // tasks along (cascade).
+    send(a, "DELETE", &format!("{tasks}/{task}"), Some(&alice), None).await.problem(409);
+    assert_eq!(send(a, "DELETE", &format!("{steps}/{step}"), Some(&alice), None).await.status, 204);
+    assert_eq!(send(a, "DELETE", &format!("{tasks}/{task}"), Some(&alice), None).await.status, 204);
+    let again = post(alice.clone(), tasks.clone(), json!({ "title": "u" })).await;
+    assert_eq!(send(a, "DELETE", &format!("/api/v1/projects/{project}"), Some(&alice), None).await.status, 204);
+    send(a, "GET", &format!("{tasks}/{again}"), Some(&alice), None).await.problem(404);
+    let left = app.db.rows_as_text("SELECT CAST(COUNT(*) AS TEXT) FROM tasks").await.unwrap();
+    assert_eq!(left, vec![vec!["0".to_owned()]], "the project's tasks went with it");
+
+    // The document names every parameter of a nested route.
+    let doc = send(a, "GET", "/api/v1/openapi.json", None, None).await.json();
+    let op = &doc["paths"]["/api/v1/projects/{project_id}/tasks/{task_id}/steps/{id}"]["get"];
+    let names: Vec<&str> = op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["project_id", "task_id", "id"]);
+}

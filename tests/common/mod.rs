@@ -149,6 +149,59 @@ pub struct Card {
     pub note_id: Option<Uuid>,
 }
 
+/// Projects of their owner: the top of a chain of nested resources.
+#[secure_resource(
+    roles = [user, admin],
+    owner = owner_id,
+    access(create = [user], read = [owner, admin], list = [owner, admin], delete = [owner]),
+    limits(rate = "1000/minute")
+)]
+pub struct Project {
+    #[field(id)]
+    pub id: Uuid,
+    #[field(server = subject)]
+    pub owner_id: String,
+    #[field(write(create), len(1..=50))]
+    pub name: String,
+}
+
+/// Tasks of a project (`/projects/{project_id}/tasks`), deleted with it; `owner` is the
+/// project's owner, admins read every project's tasks.
+#[secure_resource(
+    roles = [user, admin],
+    parent = project,
+    on_parent_delete = cascade,
+    access(create = [owner], read = [owner, admin], list = [owner, admin], update = [owner], delete = [owner, admin]),
+    limits(rate = "1000/minute"),
+    list(sort = [title])
+)]
+pub struct Task {
+    #[field(id)]
+    pub id: Uuid,
+    #[field(to = project, server = parent)]
+    pub project_id: Uuid,
+    #[field(write(create, update), len(1..=50))]
+    pub title: String,
+}
+
+/// Steps of a task, two levels down; a task with steps cannot be deleted. Only the
+/// project's owner reaches them.
+#[secure_resource(
+    roles = [user, admin],
+    parent = task,
+    path = "/api/v1/projects/{project_id}/tasks/{task_id}/steps",
+    access(create = [owner], read = [owner], list = [owner], delete = [owner]),
+    limits(rate = "1000/minute")
+)]
+pub struct Step {
+    #[field(id)]
+    pub id: Uuid,
+    #[field(to = task, server = parent)]
+    pub task_id: Uuid,
+    #[field(write(create))]
+    pub done: bool,
+}
+
 /// The settings of the test service.
 pub fn settings() -> Settings {
     let mut s = Settings::new("notes", Jwt::hs256("NOTES_JWT_SECRET").issuer("notes").audience("notes-api"));
@@ -176,6 +229,9 @@ pub fn service_with(settings: Settings) -> ServiceBuilder {
         .resource::<Burst>(NoHooks)
         .resource::<Folder>(NoHooks)
         .resource::<Card>(NoHooks)
+        .resource::<Project>(NoHooks)
+        .resource::<Task>(NoHooks)
+        .resource::<Step>(NoHooks)
         .routes(|_| {
             securegen::runtime::axum::Router::new().route("/boom", securegen::runtime::axum::routing::get(boom))
         })
@@ -223,6 +279,9 @@ pub async fn start_on(service: ServiceBuilder, env: Environment, db: Db) -> App 
         securegen::model::sql::schema_script(<Burst as securegen::runtime::Resource>::policy(), db.dialect()),
         securegen::model::sql::schema_script(<Folder as securegen::runtime::Resource>::policy(), db.dialect()),
         securegen::model::sql::schema_script(<Card as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Project as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Task as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Step as securegen::runtime::Resource>::policy(), db.dialect()),
     ] {
         db.batch(&table).await.unwrap();
     }

@@ -30,10 +30,16 @@ pub(crate) fn language(name: &str) -> AutoEscape {
 }
 
 /// Whether `s` is a name that is safe verbatim in every language we write (a Rust raw
-/// identifier such as `r#type` included).
+/// identifier such as `r#type` included, and a route whose segments are names or
+/// `{name}` parameters).
 fn is_name(s: &str) -> bool {
     let s = s.strip_prefix("r#").unwrap_or(s);
-    s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | ':' | '-'))
+    let plain = |seg: &str| seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
+    if !s.starts_with('/') {
+        return plain(s);
+    }
+    // A route: `{name}` parameters between the slashes.
+    s.split('/').all(|seg| plain(seg.strip_prefix('{').and_then(|x| x.strip_suffix('}')).unwrap_or(seg)))
 }
 
 /// Writes `value` in the template's language, refusing free text that no escaper handled.
@@ -141,6 +147,12 @@ mod tests {
             assert!(e.to_string().contains("escaper"), "{name}: {e}");
         }
         assert_eq!(render("lib.rs.j2", "{{ text }}", "shop_api").unwrap(), "shop_api");
+        // A route's parameters pass; braces anywhere else do not.
+        let route = "/api/v1/orders/{order_id}/lines";
+        assert_eq!(render("lib.rs.j2", "{{ text }}", route).unwrap(), route);
+        for braced in ["{order_id}", "/api/{a b}", "/api/{x}}", "a{b}"] {
+            assert!(render("lib.rs.j2", "{{ text }}", braced).is_err(), "{braced}");
+        }
         assert_eq!(render("lib.rs.j2", "{{ text|rust_str }}", "a\"b").unwrap(), "\"a\\\"b\"");
         let toml = render("Cargo.toml.j2", "d = {{ text|toml }}", hostile).unwrap();
         let parsed: toml::Table = toml.parse().unwrap();

@@ -56,12 +56,20 @@ pub fn settings() -> Settings {
 
 /// The migrations `securegen generate` wrote, in order: a service applies the ones its
 /// database has not (see `MIGRATIONS` and the `migrate` subcommand).
-pub const MIGRATIONS: &[Migration] = &[Migration::new(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration::new(
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    Migration::new(
+        2,
+        "update_order_line",
+        include_str!("../migrations/sqlite/0002_update_order_line.sql"),
+        include_str!("../migrations/postgres/0002_update_order_line.sql"),
+    ),
+];
 
 /// The service: each resource registered once, with your hooks.
 pub fn service() -> ServiceBuilder {

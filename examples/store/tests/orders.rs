@@ -77,44 +77,52 @@ async fn story(s: Store) {
         .post(&alice, "/api/v1/orders", json!({ "note": "gift" }))
         .await;
     let (order_id, lamp_id) = (order["id"].as_str().unwrap(), lamp["id"].as_str().unwrap());
+    let lines = format!("/api/v1/orders/{order_id}/lines");
     let line = s
         .post(
             &alice,
-            "/api/v1/order_lines",
-            json!({ "order_id": order_id, "product_id": lamp_id, "quantity": 2 }),
+            &lines,
+            json!({ "product_id": lamp_id, "quantity": 2 }),
         )
         .await;
-    let line_path = format!("/api/v1/order_lines/{}", line["id"].as_str().unwrap());
+    let line_id = line["id"].as_str().unwrap();
+    assert_eq!(line["order_id"], order_id, "the path names the order");
+    let line_path = format!("{lines}/{line_id}");
 
-    // Bob reaches none of Alice's lines: not by id, not by listing, not by filtering on her
-    // order, not by attaching a line of his to her order.
-    send(s.addr, "GET", &line_path, Some(&bob), None)
-        .await
-        .problem(404);
-    assert!(s.ids(&bob, "/api/v1/order_lines").await.is_empty());
-    assert!(
-        s.ids(&bob, &format!("/api/v1/order_lines?order_id={order_id}"))
+    // Bob reaches none of Alice's lines: not by id, not by listing, not by adding, changing
+    // or deleting one under her order, not by naming her line under an order of his own.
+    // Every answer is the 404 of an order that does not exist.
+    let missing = "/api/v1/orders/00000000-0000-7000-8000-000000000000/lines";
+    let quiet = |mut v: Value| {
+        v.as_object_mut().unwrap().remove("request_id");
+        v
+    };
+    let nothing = quiet(
+        send(s.addr, "GET", missing, Some(&bob), None)
             .await
-            .is_empty()
+            .problem(404),
     );
-    let attach = json!({ "order_id": order_id, "product_id": lamp_id, "quantity": 1 });
-    let r = send(
-        s.addr,
-        "POST",
-        "/api/v1/order_lines",
-        Some(&bob),
-        Some(&attach),
-    )
-    .await;
-    assert_eq!(r.problem(422)["errors"][0]["detail"], "no such order");
-    // Alice lists the lines of her order; the clerk sees them all.
-    assert_eq!(
-        s.ids(&alice, &format!("/api/v1/order_lines?order_id={order_id}"))
-            .await
-            .len(),
-        1
-    );
-    assert_eq!(s.ids(&clerk, "/api/v1/order_lines").await.len(), 1);
+    let his = s.post(&bob, "/api/v1/orders", json!({})).await;
+    let his_lines = format!("/api/v1/orders/{}/lines", his["id"].as_str().unwrap());
+    let quantity = json!({ "quantity": 1 });
+    let body = json!({ "product_id": lamp_id, "quantity": 1 });
+    for (method, path, body) in [
+        ("GET", line_path.clone(), None),
+        ("GET", lines.clone(), None),
+        ("POST", lines.clone(), Some(&body)),
+        ("PATCH", line_path.clone(), Some(&quantity)),
+        ("DELETE", line_path.clone(), None),
+        ("GET", format!("{his_lines}/{line_id}"), None),
+    ] {
+        let r = send(s.addr, method, &path, Some(&bob), body).await;
+        assert_eq!(quiet(r.problem(404)), nothing, "{method} {path}");
+    }
+    // Alice lists the lines of her order; the clerk reads them too (clerks read every order).
+    assert_eq!(s.ids(&alice, &lines).await, [line_id]);
+    assert_eq!(s.ids(&clerk, &lines).await, [line_id]);
+    // The clerk may not add a line to Alice's order: `owner` on create is the order's buyer.
+    let r = send(s.addr, "POST", &lines, Some(&clerk), Some(&body)).await;
+    assert_eq!(quiet(r.problem(404)), nothing);
 
     // Orders filter by status and time and sort by creation; a buyer sees only theirs.
     let second = s.post(&alice, "/api/v1/orders", json!({})).await;
@@ -147,7 +155,7 @@ async fn story(s: Store) {
         s.ids(&clerk, "/api/v1/orders?status.in=open,paid")
             .await
             .len(),
-        3
+        4
     );
 
     // A product on a line cannot be deleted; deleting the order takes its lines with it.

@@ -88,14 +88,9 @@ mod order {
     }
 }
 
-/// The attack tests of `/api/v1/order_lines`.
+/// The attack tests of `/api/v1/orders/{order_id}/lines`.
 mod order_line {
     use super::{Attack, attacks};
-
-    #[tokio::test]
-    async fn bola() {
-        attacks().run("order_line", Attack::Bola).await;
-    }
 
     #[tokio::test]
     async fn bfla() {
@@ -130,5 +125,10 @@ mod order_line {
     #[tokio::test]
     async fn references() {
         attacks().run("order_line", Attack::References).await;
+    }
+
+    #[tokio::test]
+    async fn foreign_parent() {
+        attacks().run("order_line", Attack::ForeignParent).await;
     }
 }

@@ -53,6 +53,12 @@ pub(crate) struct ResourceArgs {
     pub(crate) sunset: Option<Spanned<String>>,
     pub(crate) description: Option<Spanned<String>>,
     pub(crate) renamed_from: Option<Spanned<String>>,
+    /// `parent = order`: nested under another struct's resource.
+    pub(crate) parent: Option<Spanned<String>>,
+    pub(crate) on_parent_delete: Option<Spanned<String>>,
+    /// `path = "/api/v1/orders/{order_id}/lines"`: a nested resource's route, when its parent
+    /// is not at its default path (nested two deep, or a parent with its own plural).
+    pub(crate) path: Option<Spanned<String>>,
     pub(crate) api_version: Option<Spanned<String>>,
     pub(crate) krate: Option<syn::Path>,
     pub(crate) roles: Option<Words>,

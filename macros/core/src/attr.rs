@@ -30,6 +30,9 @@ const RESOURCE_KEYS: &[&str] = &[
     "description",
     "renamed_from",
     "list",
+    "parent",
+    "on_parent_delete",
+    "path",
     "crate",
 ];
 /// Keys of `#[field(...)]`.
@@ -269,6 +272,9 @@ fn resource_key(args: &mut ResourceArgs, key: &str, span: Span, meta: &ParseNest
         "sunset" => args.sunset = Some(word(meta.value()?)?),
         "description" => args.description = Some(word(meta.value()?)?),
         "renamed_from" => args.renamed_from = Some(word(meta.value()?)?),
+        "parent" => args.parent = Some(word(meta.value()?)?),
+        "on_parent_delete" => args.on_parent_delete = Some(word(meta.value()?)?),
+        "path" => args.path = Some(word(meta.value()?)?),
         "api_version" => args.api_version = Some(word(meta.value()?)?),
         "crate" => args.krate = Some(meta.value()?.parse()?),
         "roles" => args.roles = Some(list(meta.value()?, span)?),

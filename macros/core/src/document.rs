@@ -21,6 +21,9 @@ pub(crate) struct Parsed {
     pub(crate) krate: syn::Path,
     /// The struct with its `#[field]` attributes removed.
     pub(crate) item: syn::ItemStruct,
+    /// A nested resource's own route (`path = "…"`), replacing the one derived from its
+    /// parent's default path.
+    pub(crate) path: Option<Spanned<String>>,
 }
 
 fn s(v: &str) -> Value {
@@ -127,6 +130,8 @@ fn resource(
     b.text("sunset", args.sunset.as_ref());
     b.text("description", args.description.as_ref());
     b.text("renamed_from", args.renamed_from.as_ref());
+    b.text("parent", args.parent.as_ref());
+    b.text("on_parent_delete", args.on_parent_delete.as_ref());
     b.flag("etag", args.etag);
     b.flag("deprecated", args.deprecated);
     if let Some(t) = &args.tenant {
@@ -221,5 +226,5 @@ pub(crate) fn document(args: ResourceArgs, fields: Vec<FieldArgs>, item: syn::It
     }
     let doc = root.finish();
     let krate = args.krate.unwrap_or_else(|| syn::parse_quote!(::securegen));
-    Ok(Parsed { name: name.value, doc, spans, krate, item })
+    Ok(Parsed { name: name.value, doc, spans, krate, item, path: args.path })
 }

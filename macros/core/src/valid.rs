@@ -5,6 +5,7 @@
 use proc_macro2::Span;
 use securegen_model::{KeyPath, Resource, Severity};
 
+use crate::ast::Spanned;
 use crate::attr::Errors;
 use crate::document::Parsed;
 
@@ -32,8 +33,38 @@ pub(crate) fn validate(parsed: &Parsed) -> syn::Result<Resource> {
         errors.push(syn::Error::new(span_of(parsed, &d.path), message));
     }
     errors.finish()?;
-    report
+    let mut resource = report
         .spec
         .and_then(|s| s.resources.into_iter().find(|r| r.name == parsed.name))
-        .ok_or_else(|| syn::Error::new(parsed.item.ident.span(), "the resource could not be built"))
+        .ok_or_else(|| syn::Error::new(parsed.item.ident.span(), "the resource could not be built"))?;
+    if let Some(path) = &parsed.path {
+        resource.path = nested_path(&resource, path)?;
+    }
+    Ok(resource)
+}
+
+/// A nested resource's own route: under the service's base, ending in
+/// `/{parent key}/{segment}` like the derived one (the service checks the rest against the
+/// parent it registers). Only a nested resource takes one.
+fn nested_path(r: &Resource, path: &Spanned<String>) -> syn::Result<String> {
+    let Some(key) = r.parent_field() else {
+        return Err(syn::Error::new(path.span, "`path` is for a nested resource (with `parent = …`)"));
+    };
+    let derived_tail = r.path.rsplitn(3, '/').take(2).collect::<Vec<_>>();
+    let tail = format!("/{{{}}}/{}", key.name, derived_tail.first().copied().unwrap_or_default());
+    let base = r.path.split('/').take(3).collect::<Vec<_>>().join("/");
+    let fine = path.value.starts_with(&format!("{base}/"))
+        && path.value.ends_with(&tail)
+        && path.value.split('/').all(|seg| {
+            let name = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')).unwrap_or(seg);
+            name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        });
+    if fine {
+        Ok(path.value.clone())
+    } else {
+        Err(syn::Error::new(
+            path.span,
+            format!("`path` must start with `{base}/` and end with `{tail}`, in lowercase segments"),
+        ))
+    }
 }

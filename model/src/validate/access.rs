@@ -17,6 +17,7 @@ impl Validator<'_> {
         at: &KeyPath,
         scoped: bool,
         tenant: bool,
+        nested: bool,
     ) -> BTreeMap<Action, Vec<Role>> {
         let mut out = BTreeMap::new();
         if a.grants().next().is_none() && !self.poisoned(at) {
@@ -36,7 +37,8 @@ impl Validator<'_> {
             for (i, role) in list.iter().enumerate() {
                 let rp = p.index(i);
                 match role {
-                    Role::Pseudo(PseudoRole::Owner) if action == Action::Create => {
+                    // Under a parent, `owner` on `create` means the owner of the parent row.
+                    Role::Pseudo(PseudoRole::Owner) if action == Action::Create && !nested => {
                         self.sink
                             .error(
                                 Code::OwnerRoleWithoutOwner,

@@ -22,6 +22,8 @@ pub(super) struct FieldCtx<'l> {
     pub(super) tenant: bool,
     /// `create` has a route.
     pub(super) creatable: bool,
+    /// The resource has a `parent:`.
+    pub(super) nested: bool,
     /// The resource's limits (the default `max_len`).
     pub(super) limits: &'l Limits,
 }
@@ -293,6 +295,11 @@ impl Validator<'_> {
             self.sink
                 .error(Code::ServerValue, at, format!("`server: {s}` cannot fill {} field", a_ty(ty)))
                 .hint(format!("`server: {s}` fills {}", suggest::list(&fits)));
+        }
+        if s == ServerValue::Parent && !ctx.nested {
+            self.sink
+                .error(Code::BadParent, at, "`server: parent` needs the resource's `parent`")
+                .hint("add `parent: <resource>` to the resource, or remove `server: parent`");
         }
         if s == ServerValue::Tenant && !ctx.tenant {
             self.sink

@@ -14,6 +14,7 @@ mod jwt;
 mod limits;
 mod list;
 mod names;
+mod nesting;
 mod reference;
 mod rename;
 mod resource;
@@ -128,6 +129,7 @@ impl<'a> Validator<'a> {
         }
         self.name_clashes(&resources, &res_path);
         self.resource_renames(&resources, &res_path);
+        self.nesting(&mut resources, &res_path);
         self.references(&mut resources, &res_path);
 
         if self.sink.has_errors() {

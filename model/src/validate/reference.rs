@@ -21,7 +21,10 @@ impl Validator<'_> {
             for f in &mut r.fields {
                 let Some(reference) = &mut f.reference else { continue };
                 let here = at.key(&r.name).key("fields").key(&f.name).key("to");
+                // A parent key's target is the parent: `nesting` reports what is wrong with it.
+                let parent_key = f.server == Some(crate::vocab::ServerValue::Parent);
                 match targets.iter().find(|(name, _, _)| *name == reference.to) {
+                    None | Some((_, _, false)) if parent_key && !self.alone => {}
                     None if self.alone => {
                         // Another struct: its default table and id; the service checks both
                         // when it registers them.

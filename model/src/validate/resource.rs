@@ -40,9 +40,11 @@ impl Validator<'_> {
         let tenant = self.tenant(r, raw_fields, &field_names, at);
         // A declared owner or tenant scopes the rows even when it names a bad field: that
         // error is reported once, above, rather than again at every `owner` grant.
-        let scoped = owner.is_some() || tenant.is_some() || r.owner.is_some() || r.tenant.is_some();
+        // A nested resource's rows belong to its parent's owner (checked across resources).
+        let nested = r.parent.is_some();
+        let scoped = owner.is_some() || tenant.is_some() || r.owner.is_some() || r.tenant.is_some() || nested;
         let access = match &r.access {
-            Some(a) => self.access(a, &at.key("access"), scoped, r.tenant.is_some()),
+            Some(a) => self.access(a, &at.key("access"), scoped, r.tenant.is_some(), nested),
             None => {
                 if !self.poisoned(&at.key("access")) {
                     self.sink
@@ -64,6 +66,7 @@ impl Validator<'_> {
                 scoped,
                 tenant: r.tenant.is_some(),
                 creatable: access.contains_key(&Action::Create),
+                nested,
                 limits: &limits,
             };
             for (fname, f) in raw_fields {
@@ -73,6 +76,7 @@ impl Validator<'_> {
             }
         }
         let id = self.id_field(raw_fields, &fields_path);
+        self.parent_key(name, r, &mut fields, id.as_deref(), at);
         let deprecated = r.deprecated.unwrap_or(false);
         self.sunset(r.sunset.as_deref(), deprecated, &at.key("sunset"));
         if !self.poisoned(&fields_path)
@@ -101,6 +105,7 @@ impl Validator<'_> {
             sunset: r.sunset.clone(),
             renamed_from: r.renamed_from.clone(),
             list: ListQuery::default(),
+            parent: r.parent.clone(),
         };
         self.field_renames(&resource, &fields_path);
         resource.list = self.list_query(&resource, r.list.as_ref(), at);

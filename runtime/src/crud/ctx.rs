@@ -30,8 +30,61 @@ pub(super) struct Ctx<'a, R: Resource> {
     rate: RateInfo,
 }
 
-/// Authenticate, authorize, rate-limit: the steps every action takes.
-pub(super) fn begin<'a, R: Resource>(
+/// What a request's path names: the parent rows (top-level first) of a nested resource, and
+/// the row of an item route.
+pub(super) struct Target {
+    pub(super) parents: Vec<String>,
+    pub(super) id: Option<String>,
+}
+
+impl Target {
+    /// Reads the path parameters: `id` is the row, every other one a parent, in path order.
+    pub(super) fn of(params: &axum::extract::RawPathParams) -> Self {
+        let mut t = Self { parents: Vec::new(), id: None };
+        for (key, value) in params {
+            if key == "id" {
+                t.id = Some(value.to_owned());
+            } else {
+                t.parents.push(value.to_owned());
+            }
+        }
+        t
+    }
+
+    /// The row's id as sent (for audit lines).
+    pub(super) fn id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+}
+
+/// Authenticate, authorize, rate-limit, and — under a parent — reach the parent: the steps
+/// every action takes. A parent the caller may not read answers 404, exactly like a missing
+/// one, whatever the action.
+pub(super) async fn begin<'a, R: Resource>(
+    reg: &'a Registered<R>,
+    parts: &Parts,
+    action: Action,
+    target: &Target,
+) -> Result<Ctx<'a, R>, ApiError> {
+    let mut ctx = authorize_request(reg, parts, action, target.id())?;
+    if !reg.chain.is_empty() {
+        let ids: Vec<uuid::Uuid> = target.parents.iter().filter_map(|p| row_id(p)).collect();
+        let reached = ids.len() == target.parents.len()
+            && reg.shared.refs.reaches(&reg.chain, ctx.principal.as_ref(), &ids).await?;
+        let Some(parent) = ids.last().copied().filter(|_| reached) else {
+            return Err(ctx.refused(target.id(), ApiError::NotFound));
+        };
+        ctx.auth = ctx.auth.within(parent);
+        // A create confined to the caller's own rows needs a parent the caller owns.
+        if action == Action::Create && !reg.table.owns_parent(&ctx.auth).await? {
+            return Err(ctx.refused(None, ApiError::NotFound));
+        }
+    }
+    Ok(ctx)
+}
+
+/// Authenticate, authorize, rate-limit.
+fn authorize_request<'a, R: Resource>(
     reg: &'a Registered<R>,
     parts: &Parts,
     action: Action,

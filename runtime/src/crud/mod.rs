@@ -43,6 +43,9 @@ pub(crate) struct Registered<R: Resource> {
     pub(crate) hooks_active: bool,
     /// `Deprecation` and `Sunset`, when the policy sets them.
     pub(crate) lifecycle: Vec<(HeaderName, HeaderValue)>,
+    /// For a nested resource, its ancestors' names from the top-level one down: the rows a
+    /// request's path names are reached through them, in this order.
+    pub(crate) chain: Vec<String>,
 }
 
 impl<R: Resource> std::fmt::Debug for Registered<R> {

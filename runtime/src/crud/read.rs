@@ -2,41 +2,44 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{RawPathParams, Request, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use securegen_model::Action;
 
 use super::Registered;
-use super::ctx::{begin, row_id};
+use super::ctx::{Target, begin, row_id};
 use crate::db::bind::Bind;
 use crate::error::ApiError;
 use crate::resource::Resource;
 
 pub(super) async fn read<R: Resource>(
     State(reg): State<Arc<Registered<R>>>,
-    Path(id): Path<String>,
+    params: RawPathParams,
     req: Request,
 ) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
-    let ctx = begin(&reg, &parts, Action::Read, Some(&id))?;
-    let found = match row_id(&id) {
+    let target = Target::of(&params);
+    let ctx = begin(&reg, &parts, Action::Read, &target).await?;
+    let id = target.id().unwrap_or_default();
+    let found = match row_id(id) {
         Some(uuid) => reg.table.fetch(&ctx.auth, uuid).await?,
         None => None,
     };
     let Some(row) = found else {
-        return Err(ctx.refused(Some(&id), ApiError::NotFound));
+        return Err(ctx.refused(Some(id), ApiError::NotFound));
     };
-    ctx.audit(Some(&id), StatusCode::OK);
+    ctx.audit(Some(id), StatusCode::OK);
     Ok(ctx.respond_row(StatusCode::OK, &row))
 }
 
 pub(super) async fn list<R: Resource>(
     State(reg): State<Arc<Registered<R>>>,
+    params: RawPathParams,
     req: Request,
 ) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
-    let ctx = begin(&reg, &parts, Action::List, None)?;
+    let ctx = begin(&reg, &parts, Action::List, &Target::of(&params)).await?;
     let policy = R::policy();
     let masks = ctx.auth.read_masks();
     let caller = ctx.auth.caller();

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Request, State};
+use axum::extract::{RawPathParams, Request, State};
 use axum::http::header::LOCATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
@@ -13,7 +13,7 @@ use securegen_model::Action;
 use serde_json::{Map, Value};
 
 use super::Registered;
-use super::ctx::{Ctx, begin, row_id};
+use super::ctx::{Ctx, Target, begin, row_id};
 use crate::access::check_writable;
 use crate::error::ApiError;
 use crate::etag::IfMatch;
@@ -60,17 +60,19 @@ async fn body<R: Resource>(
 
 pub(super) async fn create<R: Resource>(
     State(reg): State<Arc<Registered<R>>>,
+    params: RawPathParams,
     req: Request,
 ) -> Result<Response, ApiError> {
     let (parts, raw) = req.into_parts();
-    let ctx = begin(&reg, &parts, Action::Create, None)?;
+    let ctx = begin(&reg, &parts, Action::Create, &Target::of(&params)).await?;
     let values = body(&ctx, &parts, raw, None).await.map_err(|e| ctx.refused(None, e))?;
     let row = reg.table.insert(&ctx.auth, &values).await.map_err(|e| ctx.refused(None, e))?;
     reg.hooks.after_create(&ctx.call(), &row.value);
     let id = row.value.id().hyphenated().to_string();
     ctx.audit(Some(&id), StatusCode::CREATED);
     let mut response = ctx.respond_row(StatusCode::CREATED, &row);
-    if let Ok(location) = HeaderValue::from_str(&format!("{}/{id}", R::policy().path)) {
+    // The collection as requested (a nested one names its parents), then the new id.
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/{id}", parts.uri.path())) {
         response.headers_mut().insert(LOCATION, location);
     }
     Ok(response)
@@ -78,12 +80,14 @@ pub(super) async fn create<R: Resource>(
 
 pub(super) async fn update<R: Resource>(
     State(reg): State<Arc<Registered<R>>>,
-    Path(id): Path<String>,
+    params: RawPathParams,
     req: Request,
 ) -> Result<Response, ApiError> {
     let (parts, raw) = req.into_parts();
-    let ctx = begin(&reg, &parts, Action::Update, Some(&id))?;
-    let refuse = |e| ctx.refused(Some(&id), e);
+    let target = Target::of(&params);
+    let ctx = begin(&reg, &parts, Action::Update, &target).await?;
+    let id = target.id().unwrap_or_default();
+    let refuse = |e| ctx.refused(Some(id), e);
     let condition = if R::policy().etag {
         Some(
             IfMatch::from_headers(&parts.headers)
@@ -93,7 +97,7 @@ pub(super) async fn update<R: Resource>(
     } else {
         None
     };
-    let uuid = row_id(&id).ok_or_else(|| refuse(ApiError::NotFound))?;
+    let uuid = row_id(id).ok_or_else(|| refuse(ApiError::NotFound))?;
     let current = reg.table.fetch(&ctx.auth, uuid).await?.ok_or_else(|| refuse(ApiError::NotFound))?;
     // The condition is evaluated on the row in scope, before the body is read (RFC 9110).
     let version = match (&condition, current.version) {
@@ -108,19 +112,21 @@ pub(super) async fn update<R: Resource>(
         return Err(refuse(e));
     };
     reg.hooks.after_update(&ctx.call(), &row.value);
-    ctx.audit(Some(&id), StatusCode::OK);
+    ctx.audit(Some(id), StatusCode::OK);
     Ok(ctx.respond_row(StatusCode::OK, &row))
 }
 
 pub(super) async fn delete<R: Resource>(
     State(reg): State<Arc<Registered<R>>>,
-    Path(id): Path<String>,
+    params: RawPathParams,
     req: Request,
 ) -> Result<Response, ApiError> {
     let (parts, _) = req.into_parts();
-    let ctx = begin(&reg, &parts, Action::Delete, Some(&id))?;
-    let refuse = |e| ctx.refused(Some(&id), e);
-    let uuid = row_id(&id).ok_or_else(|| refuse(ApiError::NotFound))?;
+    let target = Target::of(&params);
+    let ctx = begin(&reg, &parts, Action::Delete, &target).await?;
+    let id = target.id().unwrap_or_default();
+    let refuse = |e| ctx.refused(Some(id), e);
+    let uuid = row_id(id).ok_or_else(|| refuse(ApiError::NotFound))?;
     // Hooks see only a row already known to be in the caller's scope.
     let row = if reg.hooks_active {
         let row = reg.table.fetch(&ctx.auth, uuid).await?.ok_or_else(|| refuse(ApiError::NotFound))?;
@@ -135,7 +141,7 @@ pub(super) async fn delete<R: Resource>(
     if let Some(row) = &row {
         reg.hooks.after_delete(&ctx.call(), &row.value);
     }
-    ctx.audit(Some(&id), StatusCode::NO_CONTENT);
+    ctx.audit(Some(id), StatusCode::NO_CONTENT);
     let mut response = ctx.respond(StatusCode::NO_CONTENT, Vec::new(), None);
     response.headers_mut().remove(axum::http::header::CONTENT_TYPE);
     Ok(response)

@@ -18,7 +18,7 @@ use std::sync::Arc;
 pub use bind::Bind;
 pub use securegen_model::sql::{Dialect, VERSION_COLUMN, schema_script};
 pub use sql::Statement;
-pub use table::{Table, statement_texts};
+pub use table::{Table, nested_statement_texts, statement_texts};
 
 use crate::error::ApiError;
 use crate::resource::{Resource, Row};
@@ -195,6 +195,16 @@ impl Db {
             Backend::Sqlite(s) => s.write_one(stmt).await,
             #[cfg(feature = "postgres")]
             Backend::Postgres(p) => p.fetch_one(stmt).await,
+        }
+    }
+
+    /// Whether a read-only statement answers any row.
+    pub(crate) async fn exists(&self, stmt: Statement) -> Result<bool, DbError> {
+        match &*self.0 {
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite(s) => s.exists(stmt).await,
+            #[cfg(feature = "postgres")]
+            Backend::Postgres(p) => p.exists(stmt).await,
         }
     }
 

@@ -77,6 +77,15 @@ impl PgDb {
         row.map(|r| decode_row::<R, _>(&mut PgRowReader(&r)).map_err(DbError::Decode)).transpose()
     }
 
+    pub(crate) async fn exists(&self, stmt: Statement) -> Result<bool, DbError> {
+        let args = Self::arguments(stmt.binds)?;
+        let row = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), args)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(DbError::from_sqlx)?;
+        Ok(row.is_some())
+    }
+
     pub(crate) async fn execute(&self, stmt: Statement) -> Result<u64, DbError> {
         let args = Self::arguments(stmt.binds)?;
         let done = sqlx::query_with(sqlx::AssertSqlSafe(stmt.sql), args)

@@ -48,6 +48,65 @@ fn shape_index(owner: bool, tenant: bool) -> usize {
     usize::from(owner) | (usize::from(tenant) << 1)
 }
 
+/// How a nested resource's rows are confined: to the children of the parent row the path
+/// names, and — for a caller confined to their own rows — to those whose chain of parents
+/// ends at a row the caller owns.
+#[derive(Debug)]
+struct Nest {
+    /// The column holding the parent's id.
+    column: String,
+    /// The ancestors up to the one with the owner, when one has it.
+    chain: Option<Chain>,
+    /// Whether the ancestors were known when the texts were built. Built without them, a
+    /// statement confined to the caller's own rows reaches none (fails closed).
+    resolved: bool,
+}
+
+/// `FROM "orders" AS "a1" [JOIN …]`: the ancestors of a nested resource, nearest first, up
+/// to the one whose owner column owns the rows.
+#[derive(Debug)]
+struct Chain {
+    from: String,
+    first: String,
+    owner: String,
+}
+
+impl Chain {
+    /// The ancestors of a resource below `ancestors` (nearest first), up to the first with an
+    /// owner; `None` when none has one.
+    fn of(ancestors: &[&Policy]) -> Option<Self> {
+        let top = ancestors.iter().position(|a| a.owner.is_some())?;
+        let mut from = String::new();
+        for (i, a) in ancestors[..=top].iter().enumerate() {
+            let alias = format!("a{}", i + 1);
+            if i == 0 {
+                let _ = write!(from, "\"{}\" AS \"{alias}\"", a.table);
+            } else {
+                let below = &ancestors[i - 1];
+                let key = below.parent_field().map(|f| f.name.as_str()).unwrap_or_default();
+                let _ = write!(
+                    from,
+                    " JOIN \"{}\" AS \"{alias}\" ON \"{alias}\".\"{}\" = \"a{i}\".\"{key}\"",
+                    a.table, a.id
+                );
+            }
+        }
+        let owner = format!("\"a{}\".\"{}\"", top + 1, ancestors[top].owner.as_deref().unwrap_or_default());
+        Some(Self { from, first: format!("\"a1\".\"{}\"", ancestors[0].id), owner })
+    }
+
+    /// `EXISTS (…)`: the parent `start` names ends, up the chain, at the owner bound next.
+    fn exists(&self, start: &str, p: &mut Params) -> String {
+        format!(
+            "EXISTS (SELECT 1 FROM {} WHERE {} = {start} AND {} = {} LIMIT 1)",
+            self.from,
+            self.first,
+            self.owner,
+            p.next()
+        )
+    }
+}
+
 /// The texts of one resource in one dialect.
 #[derive(Debug)]
 pub(crate) struct Statements {
@@ -55,6 +114,11 @@ pub(crate) struct Statements {
     table: String,
     id: String,
     owner: Option<String>,
+    /// For a nested resource: the parent column and the owner's chain.
+    nest: Option<Nest>,
+    /// `SELECT 1` when the parent bound first is owned by the subject bound second (a
+    /// create confined to the caller's own parents).
+    owned_parent: Option<Arc<str>>,
     tenant: Option<String>,
     /// The tenant field holds uuids (PostgreSQL compares it with a uuid, not text).
     tenant_uuid: bool,
@@ -69,7 +133,9 @@ pub(crate) struct Statements {
 }
 
 impl Statements {
-    pub(crate) fn new(policy: &Policy, dialect: Dialect) -> Self {
+    /// The statements of `policy`, nested below `ancestors` (nearest first; empty for a
+    /// top-level resource).
+    pub(crate) fn new(policy: &Policy, ancestors: &[&Policy], dialect: Dialect) -> Self {
         let mut columns: Vec<String> = policy.fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
         if policy.etag {
             columns.push(format!("\"{VERSION_COLUMN}\""));
@@ -79,6 +145,12 @@ impl Statements {
             table: policy.table.clone(),
             id: policy.id.clone(),
             owner: policy.owner.clone(),
+            nest: policy.parent_field().map(|f| Nest {
+                column: f.name.clone(),
+                chain: Chain::of(ancestors),
+                resolved: !ancestors.is_empty(),
+            }),
+            owned_parent: None,
             tenant: policy.tenant.as_ref().map(|t| t.field.clone()),
             tenant_uuid: policy
                 .tenant
@@ -103,11 +175,44 @@ impl Statements {
             }
         }
         s.insert = s.build_insert(&policy.fields).into();
+        s.owned_parent = s.nest.as_ref().filter(|_| s.owned()).map(|n| {
+            let mut p = Params::new(dialect);
+            let start = p.next();
+            match &n.chain {
+                Some(c) => format!("SELECT 1 WHERE {}", c.exists(&start, &mut p)).into(),
+                // Unresolved: neither the parent nor the owner is ever NULL, so never.
+                None => format!("SELECT 1 WHERE {start} IS NULL AND {} IS NULL", p.next()).into(),
+            }
+        });
         s
     }
 
-    /// ` AND "owner" = ? AND "tenant" = ?` for the filters that apply.
+    /// Whether rows have an owner here or up the chain of parents.
+    fn owned(&self) -> bool {
+        self.owner.is_some() || self.nest.as_ref().is_some_and(|n| n.chain.is_some() || !n.resolved)
+    }
+
+    /// ` AND "parent" = ? AND "owner" = ? AND "tenant" = ?` for the filters that apply; under
+    /// a parent, the owner is found up the chain.
     fn scope_text(&self, owner: bool, tenant: bool, p: &mut Params, sql: &mut String) {
+        if let Some(n) = &self.nest {
+            let _ = write!(sql, " AND \"{}\" = {}", n.column, p.next());
+            match (owner, &n.chain) {
+                (true, Some(c)) => {
+                    // From the bound parent rather than the row's column: the same value (the
+                    // row's parent is bound just before), but a subquery the planner runs
+                    // once (`LIMIT 1` keeps SQLite from turning it into a join ahead of the
+                    // page's own order, which would sort every child of the parent).
+                    let start = p.next();
+                    let _ = write!(sql, " AND {}", c.exists(&start, p));
+                }
+                // Unresolved ancestors: the owner bound here is never NULL, so no row.
+                (true, None) if !n.resolved => {
+                    let _ = write!(sql, " AND {} IS NULL", p.next());
+                }
+                _ => {}
+            }
+        }
         if let (true, Some(field)) = (owner, &self.owner) {
             let _ = write!(sql, " AND \"{field}\" = {}", p.next());
         }
@@ -156,8 +261,16 @@ impl Statements {
 
     /// The scope values of `auth`, in the order [`Self::scope_text`] writes their filters.
     fn scope_binds<R: Resource>(&self, auth: &Authorized<R>, binds: &mut Vec<Bind>) -> usize {
-        let owner = self.owner.as_ref().and(auth.owner_filter());
+        if self.nest.is_some() {
+            // No parent (a handler that forgot it) binds NULL: no row is its child.
+            binds.push(Bind::Uuid(auth.parent_filter()));
+        }
+        let owner = auth.owner_filter().filter(|_| self.owned());
         let tenant = self.tenant.as_ref().and(auth.tenant_filter());
+        if owner.is_some() && self.nest.as_ref().is_some_and(|n| n.chain.is_some()) {
+            // The chain starts from the parent the path names, bound again.
+            binds.push(Bind::Uuid(auth.parent_filter()));
+        }
         if let Some(o) = owner {
             binds.push(Bind::text(o));
         }
@@ -357,7 +470,7 @@ impl Statements {
         }
         let mut sql = format!("UPDATE \"{}\" SET {} WHERE \"{}\" = {}", self.table, sets.join(", "), self.id, p.next());
         binds.push(Bind::Uuid(Some(id)));
-        let owner = self.owner.as_ref().and(auth.owner_filter()).is_some();
+        let owner = self.owned() && auth.owner_filter().is_some();
         let tenant = self.tenant.as_ref().and(auth.tenant_filter()).is_some();
         self.scope_text(owner, tenant, &mut p, &mut sql);
         self.scope_binds(auth, &mut binds);
@@ -374,7 +487,7 @@ impl Statements {
     fn reachable_shapes(&self) -> Vec<(bool, bool)> {
         let tenant = self.tenant.is_some();
         let mut shapes = vec![(false, tenant)];
-        if self.owner.is_some() {
+        if self.owned() {
             shapes.push((true, tenant));
         }
         shapes
@@ -391,7 +504,18 @@ impl Statements {
             out.push(("delete", &*self.delete[i]));
         }
         out.push(("insert", &*self.insert));
+        if let Some(check) = &self.owned_parent {
+            out.push(("own parent", check));
+        }
         out
+    }
+
+    /// Whether the parent of a create confined to the caller's own rows is theirs: `None`
+    /// when nothing is to be checked (not nested, or not confined).
+    pub(crate) fn owned_parent<R: Resource>(&self, auth: &Authorized<R>) -> Option<Statement> {
+        let sql = self.owned_parent.as_ref()?;
+        let owner = auth.owner_filter()?;
+        Some(Statement { sql: Arc::clone(sql), binds: vec![Bind::Uuid(auth.parent_filter()), Bind::text(owner)] })
     }
 
     /// The `UPDATE` of one field in each scope shape, for query-plan tests (updates are built

@@ -188,6 +188,15 @@ impl SqliteDb {
         self.read(move |conn| Ok(query::<R>(conn, &stmt, 1)?.pop())).await
     }
 
+    pub(crate) async fn exists(&self, stmt: Statement) -> Result<bool, DbError> {
+        self.read(move |conn| {
+            let mut s = conn.prepare_cached(&stmt.sql).map_err(DbError::from_sqlite)?;
+            let mut rows = s.query(params_from_iter(stmt.binds.iter())).map_err(DbError::from_sqlite)?;
+            Ok(rows.next().map_err(DbError::from_sqlite)?.is_some())
+        })
+        .await
+    }
+
     pub(crate) async fn write_one<R: Resource>(&self, stmt: Statement) -> Result<Option<Row<R>>, DbError> {
         self.write(move |conn| Ok(query::<R>(conn, &stmt, 1)?.pop())).await
     }

@@ -38,7 +38,16 @@ impl<R> std::fmt::Debug for Table<R> {
 /// Every statement text of `policy` in `dialect`: what each action runs, in each scope shape a
 /// caller can have (for contracts, snapshots and query-plan tests).
 pub fn statement_texts(policy: &securegen_model::Resource, dialect: super::Dialect) -> Vec<(&'static str, String)> {
-    texts_of(policy, &Statements::new(policy, dialect))
+    nested_statement_texts(policy, &[], dialect)
+}
+
+/// Every statement text of `policy` nested below `ancestors` (nearest first) in `dialect`.
+pub fn nested_statement_texts(
+    policy: &securegen_model::Resource,
+    ancestors: &[&securegen_model::Resource],
+    dialect: super::Dialect,
+) -> Vec<(&'static str, String)> {
+    texts_of(policy, &Statements::new(policy, ancestors, dialect))
 }
 
 fn texts_of(policy: &securegen_model::Resource, statements: &Statements) -> Vec<(&'static str, String)> {
@@ -58,9 +67,17 @@ fn bind(f: &Field, v: &Value) -> Result<Bind, ApiError> {
 }
 
 impl<R: Resource> Table<R> {
-    /// The table of `R` in `db` (statements built once, here).
+    /// The table of a top-level `R` in `db` (statements built once, here). For a nested
+    /// resource, use [`Self::nested`]: built here, its statements confined to the caller's
+    /// own rows reach none.
     pub fn new(db: Db) -> Self {
-        let statements = Arc::new(Statements::new(R::policy(), db.dialect()));
+        Self::nested(db, &[])
+    }
+
+    /// The table of `R` below `ancestors` (its parent first, then the parent's, …), whose
+    /// owner column confines a caller to their own rows.
+    pub fn nested(db: Db, ancestors: &[&securegen_model::Resource]) -> Self {
+        let statements = Arc::new(Statements::new(R::policy(), ancestors, db.dialect()));
         Self { db, statements, _resource: PhantomData }
     }
 
@@ -119,6 +136,8 @@ impl<R: Resource> Table<R> {
                 Some(ServerValue::Tenant) => Bind::Text(auth.tenant_filter().map(str::to_owned)),
                 Some(ServerValue::Now) if f.ty == FieldType::Date => Bind::Date(Some(now.date())),
                 Some(ServerValue::Now) => Bind::Timestamp(Some(now)),
+                // The parent the path names, found reachable by the handler.
+                Some(ServerValue::Parent) => Bind::Uuid(auth.parent_filter()),
                 None => match (body.get(&f.name), &f.default) {
                     (Some(v), _) => bind(f, v)?,
                     (None, Some(d)) => bind(f, &crate::rules::literal(d))?,
@@ -159,6 +178,15 @@ impl<R: Resource> Table<R> {
             }
         }
         Ok(self.db.write_one(self.statements.update(auth, id, sets, version)).await?)
+    }
+
+    /// Whether a create confined to the caller's own rows names a parent the caller owns (up
+    /// the chain); true when the create is not confined or not nested.
+    pub async fn owns_parent(&self, auth: &Authorized<R>) -> Result<bool, ApiError> {
+        match self.statements.owned_parent(auth) {
+            Some(stmt) => Ok(self.db.exists(stmt).await?),
+            None => Ok(true),
+        }
     }
 
     /// Deletes the row `id` if it is in the caller's scope; whether it was.

@@ -132,6 +132,14 @@ pub enum RegistrationError {
         /// What is wrong with its target.
         why: String,
     },
+    /// A nested resource whose parent is not served as its path and policy say.
+    #[error("`{resource}` cannot be served: {why}")]
+    Parent {
+        /// The nested resource.
+        resource: String,
+        /// Why.
+        why: String,
+    },
     /// Password fields need the accounts module.
     #[error(
         "`{resource}.{field}`: `type: password` fields are served by the accounts module, which this service does not enable"
@@ -150,7 +158,8 @@ pub enum RegistrationError {
     OpenApi(#[from] serde_json::Error),
 }
 
-type Mount = Box<dyn FnOnce(&Arc<Shared>, &Db) -> Result<Router, StartError> + Send>;
+type Mount =
+    Box<dyn FnOnce(&Arc<Shared>, &Db, &[&'static securegen_model::Resource]) -> Result<Router, StartError> + Send>;
 
 /// One resource, registered.
 struct Registration {
@@ -158,7 +167,7 @@ struct Registration {
     mount: Mount,
     check: RowCheck,
     /// The read check other resources' references to this one go through.
-    readable: fn(&Db) -> crate::refs::Readable,
+    readable: fn(&Db, &[&securegen_model::Resource]) -> crate::refs::Readable,
 }
 
 /// The stored-row checks of the registered resources, by resource name.
@@ -301,6 +310,47 @@ impl Service {
     }
 }
 
+/// The registered ancestors of `policy`, nearest first.
+fn ancestors_of(
+    policy: &securegen_model::Resource,
+    policies: &[&'static securegen_model::Resource],
+) -> Vec<&'static securegen_model::Resource> {
+    policy.ancestors(|name| policies.iter().copied().find(|p| p.name == name))
+}
+
+/// Why a nested `policy` cannot be served among the registered `policies`: its parent is not
+/// registered, has no `read`, sits too deep, or is not where its path says (an annotated
+/// struct's path assumes its parent's default one); its `owner` grants need an owner up the
+/// chain.
+fn unnestable(policy: &securegen_model::Resource, policies: &[&'static securegen_model::Resource]) -> Option<String> {
+    let parent_name = policy.parent.as_ref()?;
+    let Some(parent) = policies.iter().find(|p| &p.name == parent_name) else {
+        return Some(format!("its parent `{parent_name}` is not registered: register it too"));
+    };
+    if !parent.access.contains_key(&securegen_model::Action::Read) {
+        return Some(format!("its parent `{parent_name}` has no `read` action, so no caller reaches its rows"));
+    }
+    let ancestors = ancestors_of(policy, policies);
+    if ancestors.iter().any(|a| a.name == policy.name) || ancestors.len() > securegen_model::MAX_DEPTH {
+        return Some(format!("its parents go round or nest deeper than {}", securegen_model::MAX_DEPTH));
+    }
+    let key = policy.parent_field().map(|f| f.name.as_str()).unwrap_or_default();
+    let expected = format!("{}/{{{key}}}/", parent.path);
+    let rest = policy.path.strip_prefix(&expected);
+    if rest.is_none_or(|r| r.is_empty() || r.contains('/')) {
+        return Some(format!(
+            "it lives at {} but its parent serves {}: give the struct `path = \"{expected}<segment>\"`",
+            policy.path, parent.path
+        ));
+    }
+    let owned = ancestors.iter().any(|a| a.owner.is_some() || a.tenant.is_some());
+    let owner_grant = policy.access.values().flatten().any(|r| r.as_str() == "owner");
+    if owner_grant && !owned {
+        return Some("`owner` means the owner of its parent, but no parent up the chain has an owner".to_owned());
+    }
+    None
+}
+
 impl ServiceBuilder {
     /// Registers `R` with `hooks` around its actions (`NoHooks` for none).
     #[must_use]
@@ -309,20 +359,23 @@ impl ServiceBuilder {
             TypeId::of::<T>()
         }
         let hooks_active = type_of(&hooks) != TypeId::of::<NoHooks>();
-        let mount: Mount = Box::new(move |shared: &Arc<Shared>, db: &Db| {
-            let policy = R::policy();
-            let rules = Rules::new(policy).map_err(RegistrationError::from)?;
-            let state = Arc::new(Registered::<R> {
-                shared: Arc::clone(shared),
-                table: Table::new(db.clone()),
-                limiter: ResourceLimiter::new(policy.limits.rate),
-                rules,
-                hooks: Box::new(hooks),
-                hooks_active,
-                lifecycle: lifecycle(policy),
+        let mount: Mount =
+            Box::new(move |shared: &Arc<Shared>, db: &Db, policies: &[&'static securegen_model::Resource]| {
+                let policy = R::policy();
+                let rules = Rules::new(policy).map_err(RegistrationError::from)?;
+                let ancestors = ancestors_of(policy, policies);
+                let state = Arc::new(Registered::<R> {
+                    shared: Arc::clone(shared),
+                    table: Table::nested(db.clone(), &ancestors),
+                    chain: ancestors.iter().rev().map(|a| a.name.clone()).collect(),
+                    limiter: ResourceLimiter::new(policy.limits.rate),
+                    rules,
+                    hooks: Box::new(hooks),
+                    hooks_active,
+                    lifecycle: lifecycle(policy),
+                });
+                Ok(routes(state))
             });
-            Ok(routes(state))
-        });
         self.registrations.push(Registration {
             policy: R::policy(),
             mount,
@@ -418,18 +471,24 @@ impl ServiceBuilder {
         let verifier = Verifier::from_lookup(&settings.auth.jwt, &tenant_claims, |k| env.get(k))?;
         let proxies = env.trusted_proxies()?;
         let authenticator = Authenticator::new(verifier, proxies.clone());
-        let refs =
-            crate::refs::References::new(self.registrations.iter().map(|r| (r.policy.name.clone(), (r.readable)(&db))));
+        let refs = crate::refs::References::new(
+            self.registrations
+                .iter()
+                .map(|r| (r.policy.name.clone(), (r.readable)(&db, &ancestors_of(r.policy, &policies)))),
+        );
         for r in &self.registrations {
             if let Some((field, why)) = crate::refs::unservable(r.policy, &policies) {
                 return Err(RegistrationError::Reference { resource: r.policy.name.clone(), field, why }.into());
+            }
+            if let Some(why) = unnestable(r.policy, &policies) {
+                return Err(RegistrationError::Parent { resource: r.policy.name.clone(), why }.into());
             }
         }
         let shared = Arc::new(Shared { auth: authenticator.clone(), cursors: env.cursors()?, refs });
         let mut router = Router::new();
         let mut row_checks = RowChecks(Vec::new());
         for r in self.registrations {
-            router = router.merge((r.mount)(&shared, &db)?);
+            router = router.merge((r.mount)(&shared, &db, &policies)?);
             row_checks.0.push((r.policy.name.clone(), r.check));
         }
         for own in self.own {

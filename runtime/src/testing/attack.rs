@@ -106,17 +106,24 @@ pub struct Attacks {
     service: fn() -> ServiceBuilder,
 }
 
-fn item(p: &ResourcePlan, id: &str) -> String {
-    format!("{}/{id}", p.path)
+/// The last segment of a path.
+fn segment(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or_default()
 }
 
-fn method_and_path(p: &ResourcePlan, action: Action, id: &str) -> (&'static str, String) {
+/// A path with every parent parameter naming a row that does not exist: enough for the
+/// refusals that come before the parent is looked at (401, 403).
+fn unresolved(path: &str) -> String {
+    path.split('/').map(|s| if s.starts_with('{') { MISSING } else { s }).collect::<Vec<_>>().join("/")
+}
+
+fn method_and_path(collection: &str, action: Action, id: &str) -> (&'static str, String) {
     match action {
-        Action::Create => ("POST", p.path.clone()),
-        Action::List => ("GET", p.path.clone()),
-        Action::Read => ("GET", item(p, id)),
-        Action::Update => ("PATCH", item(p, id)),
-        Action::Delete => ("DELETE", item(p, id)),
+        Action::Create => ("POST", collection.to_owned()),
+        Action::List => ("GET", collection.to_owned()),
+        Action::Read => ("GET", format!("{collection}/{id}")),
+        Action::Update => ("PATCH", format!("{collection}/{id}")),
+        Action::Delete => ("DELETE", format!("{collection}/{id}")),
     }
 }
 
@@ -169,6 +176,7 @@ impl Attacks {
             Attack::ForgedTokens => self.forged_tokens(addr, p).await,
             Attack::ListQueries => self.list_queries(addr, p).await,
             Attack::References => self.references(addr, p).await,
+            Attack::ForeignParent => self.foreign_parent(addr, p).await,
         }
     }
 
@@ -185,19 +193,48 @@ impl Attacks {
             .unwrap()
     }
 
-    /// Creates a row as `sub` (with the creating roles); `None` when the spec gives no way to.
-    async fn create(&self, addr: SocketAddr, p: &ResourcePlan, sub: &str) -> Option<Value> {
-        self.create_in(addr, p, sub, "tenant-a").await
-    }
-
     /// Creates a row as `sub` in `tenant`, each reference it needs pointing at a row created
     /// first by the same caller.
     async fn create_in(&self, addr: SocketAddr, p: &ResourcePlan, sub: &str, tenant: &str) -> Option<Value> {
-        let roles = p.creator.as_ref()?;
-        let body = self.body_in(addr, p, sub, tenant, 0).await?;
-        let r = send(addr, "POST", &p.path, Some(&self.token_in(sub, roles, tenant)), Some(&Value::Object(body))).await;
-        assert_eq!(r.status, 201, "creating a valid row: {}", r.body);
-        Some(r.json())
+        self.create_at(addr, p, sub, tenant).await.map(|(row, _)| row)
+    }
+
+    /// Creates a row as `sub` in `tenant` (under parents it creates first, for a nested
+    /// resource); the row and the collection it was created in.
+    fn create_at<'a>(
+        &'a self,
+        addr: SocketAddr,
+        p: &'a ResourcePlan,
+        sub: &'a str,
+        tenant: &'a str,
+    ) -> Pending<'a, Option<(Value, String)>> {
+        Box::pin(async move {
+            let roles = p.creator.as_ref()?;
+            let collection = self.collection(addr, p, sub, tenant).await?;
+            let body = self.body_in(addr, p, sub, tenant, 0).await?;
+            let tok = self.token_in(sub, roles, tenant);
+            let r = send(addr, "POST", &collection, Some(&tok), Some(&Value::Object(body))).await;
+            assert_eq!(r.status, 201, "creating a valid row: {}", r.body);
+            Some((r.json(), collection))
+        })
+    }
+
+    /// The collection `sub` creates and lists `p`'s rows in: its path, or — nested — the
+    /// path under a parent row (and its parents) that `sub` creates first.
+    fn collection<'a>(
+        &'a self,
+        addr: SocketAddr,
+        p: &'a ResourcePlan,
+        sub: &'a str,
+        tenant: &'a str,
+    ) -> Pending<'a, Option<String>> {
+        Box::pin(async move {
+            let Some(pp) = &p.parent else { return Some(p.path.clone()) };
+            let parent = self.plan.resource(&pp.resource)?;
+            let (row, above) = self.create_at(addr, parent, sub, tenant).await?;
+            let id = row[&parent.id].as_str()?;
+            Some(format!("{above}/{id}/{}", segment(&p.path)))
+        })
     }
 
     /// A valid create body of `p` for `sub`: the plan's, with each required reference set to
@@ -228,27 +265,28 @@ impl Attacks {
         })
     }
 
-    async fn create_id(&self, addr: SocketAddr, p: &ResourcePlan, sub: &str) -> Option<String> {
-        let row = self.create(addr, p, sub).await?;
-        row[&p.id].as_str().map(str::to_owned)
+    /// A row created by `sub`: its id and its collection.
+    async fn create_id(&self, addr: SocketAddr, p: &ResourcePlan, sub: &str) -> Option<(String, String)> {
+        let (row, collection) = self.create_at(addr, p, sub, "tenant-a").await?;
+        row[&p.id].as_str().map(|id| (id.to_owned(), collection))
     }
 
     async fn bola(&self, addr: SocketAddr, p: &ResourcePlan) {
         if !p.owner {
             return;
         }
-        let Some(id) = self.create_id(addr, p, "victim").await else { return };
+        let Some((id, collection)) = self.create_id(addr, p, "victim").await else { return };
         let intruder = self.token("intruder", p.creator.as_deref().unwrap_or_default());
         for action in &p.owner_actions {
             let body = (*action == Action::Update).then(|| json!({}));
-            let (method, path) = method_and_path(p, *action, &id);
+            let (method, path) = method_and_path(&collection, *action, &id);
             let theirs = send(addr, method, &path, Some(&intruder), body.as_ref()).await;
             if *action == Action::List {
                 assert_eq!(theirs.status, 200, "{}", theirs.body);
                 assert!(!theirs.body.contains(&id), "list shows another owner's row: {}", theirs.body);
                 continue;
             }
-            let (_, absent_path) = method_and_path(p, *action, MISSING);
+            let (_, absent_path) = method_and_path(&collection, *action, MISSING);
             let absent = send(addr, method, &absent_path, Some(&intruder), body.as_ref()).await;
             let (mut a, mut b) = (theirs.problem(404), absent.problem(404));
             a.as_object_mut().unwrap().remove("request_id");
@@ -261,27 +299,28 @@ impl Attacks {
         if !p.tenant {
             return;
         }
-        let Some(id) = self.create_id(addr, p, "owner").await else { return };
+        let Some((id, collection)) = self.create_id(addr, p, "owner").await else { return };
         // The same subject and roles, in another tenant: the row does not exist there.
         let stranger = self.token_in("owner", p.creator.as_deref().unwrap_or_default(), "tenant-b");
-        let r = send(addr, "GET", &item(p, &id), Some(&stranger), None).await;
+        let r = send(addr, "GET", &format!("{collection}/{id}"), Some(&stranger), None).await;
         if r.status != 403 {
             r.problem(404);
         }
-        let list = send(addr, "GET", &p.path, Some(&stranger), None).await;
+        let list = send(addr, "GET", &collection, Some(&stranger), None).await;
         assert!(!list.body.contains(&id), "another tenant's row is listed: {}", list.body);
     }
 
     async fn bfla(&self, addr: SocketAddr, p: &ResourcePlan) {
-        let id = self.create_id(addr, p, "owner").await.unwrap_or_else(|| MISSING.to_owned());
+        let (id, collection) =
+            self.create_id(addr, p, "owner").await.unwrap_or_else(|| (MISSING.to_owned(), unresolved(&p.path)));
         for denied in &p.denied {
-            let (method, path) = method_and_path(p, denied.action, &id);
+            let (method, path) = method_and_path(&collection, denied.action, &id);
             let body = denied.action.has_body().then(|| json!({}));
             let r = send(addr, method, &path, Some(&self.token("someone", &denied.roles)), body.as_ref()).await;
             r.problem(403);
         }
         for action in &p.anonymous_denied {
-            let (method, path) = method_and_path(p, *action, &id);
+            let (method, path) = method_and_path(&collection, *action, &id);
             let body = action.has_body().then(|| json!({}));
             let r = send(addr, method, &path, None, body.as_ref()).await;
             r.problem(401);
@@ -292,10 +331,11 @@ impl Attacks {
     async fn mass_assignment(&self, addr: SocketAddr, p: &ResourcePlan) {
         let Some(roles) = &p.creator else { return };
         let Some(valid) = &self.body_in(addr, p, "tester", "tenant-a", 0).await else { return };
+        let Some(collection) = self.collection(addr, p, "mallory", "tenant-a").await else { return };
         for field in p.non_writable.iter().map(String::as_str).chain(["not_a_field"]) {
             let mut b: Map<String, Value> = valid.clone();
             b.insert(field.to_owned(), json!("smuggled"));
-            let r = send(addr, "POST", &p.path, Some(&self.token("mallory", roles)), Some(&Value::Object(b))).await;
+            let r = send(addr, "POST", &collection, Some(&self.token("mallory", roles)), Some(&Value::Object(b))).await;
             let problem = r.problem(422);
             let pointers: Vec<&str> =
                 problem["errors"].as_array().unwrap().iter().filter_map(|e| e["pointer"].as_str()).collect();
@@ -308,12 +348,12 @@ impl Attacks {
             return;
         }
         // The create response is checked too.
-        let Some(row) = self.create(addr, p, "owner").await else { return };
+        let Some((row, collection)) = self.create_at(addr, p, "owner", "tenant-a").await else { return };
         let id = row[&p.id].as_str().unwrap().to_owned();
         let mut seen = vec![row];
         for reader in &p.readers {
             let tok = self.token(&reader.sub, &reader.roles);
-            for path in [item(p, &id), p.path.clone()] {
+            for path in [format!("{collection}/{id}"), collection.clone()] {
                 let r = send(addr, "GET", &path, Some(&tok), None).await;
                 if r.status == 200 {
                     seen.push(r.json());
@@ -334,10 +374,10 @@ impl Attacks {
         if p.read_roles.is_empty() {
             return;
         }
-        let Some(id) = self.create_id(addr, p, "owner").await else { return };
+        let Some((id, collection)) = self.create_id(addr, p, "owner").await else { return };
         for check in &p.read_roles {
             let tok = self.token(&check.sub, &check.roles);
-            let r = send(addr, "GET", &item(p, &id), Some(&tok), None).await;
+            let r = send(addr, "GET", &format!("{collection}/{id}"), Some(&tok), None).await;
             assert_eq!(r.status, 200, "{}", r.body);
             let visible = r.json().get(&check.field).is_some();
             assert_eq!(visible, check.visible, "`{}` for {check:?}", check.field);
@@ -351,13 +391,15 @@ impl Attacks {
         let roles = p.creator.clone().unwrap_or_default();
         let tok = self.token("attacher", &roles);
         let Some(base) = self.body_in(addr, p, "attacher", "tenant-a", 0).await else { return };
+        let Some(collection) = self.collection(addr, p, "attacher", "tenant-a").await else { return };
         for rf in &p.refs {
             let target = self.plan.resource(&rf.to).unwrap();
             let post = |value: Value| {
                 let mut b = base.clone();
                 b.insert(rf.field.clone(), value);
                 let tok = tok.clone();
-                async move { send(addr, "POST", &p.path, Some(&tok), Some(&Value::Object(b))).await }
+                let collection = collection.clone();
+                async move { send(addr, "POST", &collection, Some(&tok), Some(&Value::Object(b))).await }
             };
             let missing = post(json!(MISSING)).await;
             let mut refused = missing.problem(422);
@@ -373,7 +415,9 @@ impl Attacks {
                 hidden_rows.push(row[&target.id].as_str().unwrap().to_owned());
             }
             for id in hidden_rows {
-                let seen = send(addr, "GET", &item(target, &id), Some(&self.token("attacher", &roles)), None).await;
+                let seen =
+                    send(addr, "GET", &format!("{}/{id}", target.path), Some(&self.token("attacher", &roles)), None)
+                        .await;
                 if seen.status == 200 {
                     continue; // readable by the attacher: referencing it is allowed
                 }
@@ -383,8 +427,8 @@ impl Attacks {
                 assert_eq!(v, refused, "a hidden {} must be refused like a missing one", rf.to);
             }
             if let Some(own) = self.create_in(addr, target, "attacher", "tenant-a").await {
-                let readable =
-                    send(addr, "GET", &item(target, own[&target.id].as_str().unwrap()), Some(&tok), None).await;
+                let own_path = format!("{}/{}", target.path, own[&target.id].as_str().unwrap());
+                let readable = send(addr, "GET", &own_path, Some(&tok), None).await;
                 if readable.status == 200 {
                     let r = post(own[&target.id].clone()).await;
                     assert_eq!(r.status, 201, "a readable {} may be referenced: {}", rf.to, r.body);
@@ -396,14 +440,18 @@ impl Attacks {
     async fn list_queries(&self, addr: SocketAddr, p: &ResourcePlan) {
         for check in &p.queries {
             let tok = self.token(&check.sub, &check.roles);
+            let Some(collection) = self.collection(addr, p, &check.sub, "tenant-a").await else { continue };
+            if p.parent.is_some() && send(addr, "GET", &collection, Some(&tok), None).await.status == 404 {
+                continue; // the lister cannot read the parent its own subject made: nothing to query
+            }
             let value: String = form_urlencoded::byte_serialize(check.value.as_bytes()).collect();
-            let url = format!("{}?{}={value}", p.path, check.param);
+            let url = format!("{collection}?{}={value}", check.param);
             let r = send(addr, "GET", &url, Some(&tok), None).await;
             if check.visible {
                 assert_eq!(r.status, 200, "{url} for {check:?}: {}", r.body);
             } else {
                 let unknown =
-                    send(addr, "GET", &format!("{}?securegen_no_such_field=1", p.path), Some(&tok), None).await;
+                    send(addr, "GET", &format!("{collection}?securegen_no_such_field=1"), Some(&tok), None).await;
                 r.problem(400);
                 assert_eq!(r.body, unknown.body, "{url} for {check:?} must read as an unknown parameter");
             }
@@ -413,10 +461,11 @@ impl Attacks {
     async fn bounds(&self, addr: SocketAddr, p: &ResourcePlan) {
         let Some(roles) = &p.creator else { return };
         let Some(valid) = &self.body_in(addr, p, "tester", "tenant-a", 0).await else { return };
+        let Some(collection) = self.collection(addr, p, "tester", "tenant-a").await else { return };
         for bad in &p.bad_values {
             let mut b = valid.clone();
             b.insert(bad.field.clone(), bad.value.clone());
-            let r = send(addr, "POST", &p.path, Some(&self.token("tester", roles)), Some(&Value::Object(b))).await;
+            let r = send(addr, "POST", &collection, Some(&self.token("tester", roles)), Some(&Value::Object(b))).await;
             let problem = r.problem(422);
             assert_eq!(problem["errors"][0]["pointer"], format!("/{}", bad.field), "{bad:?}");
             assert!(
@@ -430,11 +479,12 @@ impl Attacks {
     async fn rate_limit(&self, addr: SocketAddr, p: &ResourcePlan) {
         let Some(rate) = &p.rate else { return };
         let tok = rate.roles.as_ref().map(|r| self.token("busy", r));
+        let Some(collection) = self.collection(addr, p, "busy", "tenant-a").await else { return };
         for i in 0..rate.count {
-            let r = send(addr, "GET", &p.path, tok.as_deref(), None).await;
+            let r = send(addr, "GET", &collection, tok.as_deref(), None).await;
             assert_eq!(r.status, 200, "request {i}: {}", r.body);
         }
-        let r = send(addr, "GET", &p.path, tok.as_deref(), None).await;
+        let r = send(addr, "GET", &collection, tok.as_deref(), None).await;
         r.problem(429);
         assert!(r.header("retry-after").is_some() && r.header("ratelimit-limit").is_some());
     }
@@ -444,13 +494,14 @@ impl Attacks {
         let limit = usize::try_from(p.body_limit).unwrap();
         let big = json!({ "padding": "a".repeat(limit) }).to_string();
         let auth = format!("Authorization: Bearer {}", self.token("big", roles));
-        let r = request(addr, "POST", &p.path, &[auth], Some(&big)).await;
+        let Some(collection) = self.collection(addr, p, "big", "tenant-a").await else { return };
+        let r = request(addr, "POST", &collection, &[auth], Some(&big)).await;
         r.problem(413);
     }
 
     async fn forged_tokens(&self, addr: SocketAddr, p: &ResourcePlan) {
         let Some(action) = p.token_actions.first().copied() else { return };
-        let (method, path) = method_and_path(p, action, MISSING);
+        let (method, path) = method_and_path(&unresolved(&p.path), action, MISSING);
         let good = self.token("holder", &p.token_roles);
         let claims = Claims { subject: "holder", roles: &p.token_roles, extra: &[] };
         let expired = mint_until(&self.plan.jwt, &self.secret, claims, 1_000_000).unwrap();
@@ -464,6 +515,47 @@ impl Attacks {
             let r: Resp = send(addr, method, &path, Some(&forged), body.as_ref()).await;
             r.problem(401);
             assert_eq!(r.header("www-authenticate"), Some("Bearer error=\"invalid_token\""), "{why}");
+        }
+    }
+
+    /// Under another caller's parent, every routed action answers exactly like under a
+    /// parent that does not exist (404, the same body); a child id under the intruder's own
+    /// parent is missing too; the victim's row survives.
+    async fn foreign_parent(&self, addr: SocketAddr, p: &ResourcePlan) {
+        let Some((id, collection)) = self.create_id(addr, p, "victim").await else { return };
+        let roles = p.creator.clone().unwrap_or_default();
+        let intruder = self.token("intruder", &roles);
+        // `{above}/{parent id}/{segment}` → the same with a parent that does not exist.
+        let mut parts: Vec<&str> = collection.rsplitn(3, '/').collect();
+        parts[1] = MISSING;
+        parts.reverse();
+        let absent_parent = parts.join("/");
+        let own = self.collection(addr, p, "intruder", "tenant-a").await;
+        let strip = |mut v: Value| {
+            v.as_object_mut().unwrap().remove("request_id");
+            v
+        };
+        for action in &p.token_actions {
+            let body = action.has_body().then(|| json!({}));
+            let (method, theirs) = method_and_path(&collection, *action, &id);
+            let (_, absent) = method_and_path(&absent_parent, *action, &id);
+            let a = send(addr, method, &theirs, Some(&intruder), body.as_ref()).await;
+            let b = send(addr, method, &absent, Some(&intruder), body.as_ref()).await;
+            assert_eq!(
+                strip(a.problem(404)),
+                strip(b.problem(404)),
+                "{action}: another caller's parent must look missing"
+            );
+            if let (Some(own), true) = (&own, action.has_id()) {
+                let (_, mixed) = method_and_path(own, *action, &id);
+                let r = send(addr, method, &mixed, Some(&intruder), body.as_ref()).await;
+                assert_eq!(strip(r.problem(404)), strip(b.problem(404)), "{action}: a row under another parent");
+            }
+        }
+        if p.token_actions.contains(&Action::Read) {
+            let tok = self.token("victim", &roles);
+            let r = send(addr, "GET", &format!("{collection}/{id}"), Some(&tok), None).await;
+            assert_eq!(r.status, 200, "the victim's row survives: {}", r.body);
         }
     }
 }

@@ -10,11 +10,11 @@
 
 use std::fmt::Write as _;
 
-use securegen_model::explain::{Explanation, TableStyle, explain_resource, explain_resource_in, render};
+use securegen_model::explain::{Explanation, TableStyle, explain_nested_in, explain_resource, render};
 use securegen_model::sql::Dialect;
 use securegen_model::{Jwt, Resource as Policy, Settings};
 
-use crate::db::statement_texts;
+use crate::db::nested_statement_texts;
 use crate::resource::Resource;
 
 /// The contract of `R`, with a column per role its policy names.
@@ -25,23 +25,33 @@ pub fn contract<R: Resource>() -> String {
 /// The contract of `R` in a service with `settings`: a column per role the service declares,
 /// so that a changed grant shows as a changed cell, not a new column.
 pub fn contract_in<R: Resource>(settings: &Settings) -> String {
-    render_contract(R::policy(), explain_resource_in(R::policy(), &settings.roles), settings)
+    render_contract(R::policy(), &[], explain_nested_in(R::policy(), &[], &settings.roles), settings)
+}
+
+/// The contract of `R` as `service` serves it: a column per role the service declares, and
+/// — for a nested resource — the parents it is reached through, which narrow each cell and
+/// appear in its statements.
+pub fn contract_within<R: Resource>(service: &crate::service::ServiceBuilder) -> String {
+    let policies = service.policies();
+    let ancestors = R::policy().ancestors(|n| policies.iter().copied().find(|p| p.name == n));
+    let settings = service.settings();
+    render_contract(R::policy(), &ancestors, explain_nested_in(R::policy(), &ancestors, &settings.roles), settings)
 }
 
 /// The contract of a policy, with a column per role it names.
 pub fn contract_of(policy: &Policy) -> String {
     let settings = Settings::new(&policy.name, Jwt::hs256("CONTRACT_SECRET"));
-    render_contract(policy, explain_resource(policy), &settings)
+    render_contract(policy, &[], explain_resource(policy), &settings)
 }
 
-fn render_contract(policy: &Policy, matrix: Explanation, settings: &Settings) -> String {
+fn render_contract(policy: &Policy, ancestors: &[&Policy], matrix: Explanation, settings: &Settings) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# Security contract of `{}` ({})\n", policy.name, policy.path);
     let _ = writeln!(out, "## Access\n");
     out.push_str(&render(&matrix, TableStyle::Text));
     for (name, dialect) in [("SQLite", Dialect::Sqlite), ("PostgreSQL", Dialect::Postgres)] {
         let _ = writeln!(out, "\n## Statements on {name} (every scope shape a caller can have)\n");
-        for (kind, sql) in statement_texts(policy, dialect) {
+        for (kind, sql) in nested_statement_texts(policy, ancestors, dialect) {
             let _ = writeln!(out, "{kind}: {sql}");
         }
     }
