@@ -329,8 +329,9 @@ pub fn render(e: &Explanation, style: TableStyle) -> String {
                     Some(o) => format!("rows belong to the subject in `{o}`, and `owner` means that subject"),
                     None => "rows belong to their parent's tenant".to_owned(),
                 };
+                let article = if parent.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
                 format!(
-                    "nested under `{}` (`{}`): a row is reached only through a `{parent}` the caller may read, so each cell below already requires that; {owner}",
+                    "nested under `{}` (`{}`): a row is reached only through {article} `{parent}` the caller may read, so each cell below already requires that; {owner}",
                     p.chain.join("` under `"),
                     p.key
                 )
