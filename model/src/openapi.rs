@@ -31,6 +31,10 @@ fn field_schema(f: &Field) -> Value {
         FieldType::Password => Some("password"),
         _ => None,
     };
+    if f.ty == FieldType::Password {
+        // Sent, never returned: no response schema holds it either.
+        s.insert("writeOnly".into(), json!(true));
+    }
     if let Some(fmt) = format {
         s.insert("format".into(), json!(fmt));
     }

@@ -284,7 +284,7 @@ fn valid_value(f: &Field, body: u64) -> Option<Value> {
     let text = |s: &str| fits(s).then(|| json!(s));
     match f.ty {
         _ if f.pattern.is_some() => None,
-        FieldType::String | FieldType::Text => Some(json!("x".repeat(len))),
+        FieldType::String | FieldType::Text | FieldType::Password => Some(json!("x".repeat(len))),
         FieldType::Email => text("user@example.com"),
         FieldType::Url => text("https://example.com"),
         FieldType::Uuid => text("0192f0c4-7b7e-7c1a-9d0e-3f2a1b4c5d6e"),
@@ -305,7 +305,7 @@ fn valid_value(f: &Field, body: u64) -> Option<Value> {
             let lo = f.min.map_or(1.0, Number::as_f64).max(1.0);
             Some(json!(f.max.map_or(lo, |m| lo.min(m.as_f64()))))
         }
-        FieldType::Password | FieldType::Ref => None,
+        FieldType::Ref => None,
     }
 }
 

@@ -4,7 +4,7 @@
 //! | OWASP API (2023) | where |
 //! |---|---|
 //! | API1 object-level authorization | [`access::authorize`] scopes; [`db::Table`] puts them in every statement |
-//! | API2 authentication | [`auth::Verifier`], [`auth::Authenticator`] (failures limited per address) |
+//! | API2 authentication | [`auth::Verifier`], [`auth::Authenticator`] (failures limited per address), [`password`] (argon2id) |
 //! | API3 property-level authorization | [`access::Authorized::read_masks`], [`access::check_writable`] |
 //! | API4 resource consumption | [`limits`], [`page`], [`body`], [`serve`] (connection caps) |
 //! | API5 function-level authorization | [`access::authorize`] (403) |
@@ -30,6 +30,7 @@ pub mod json;
 pub mod limits;
 pub mod migrate;
 pub mod page;
+pub mod password;
 pub mod proxies;
 pub(crate) mod query;
 mod refs;

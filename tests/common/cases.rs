@@ -725,3 +725,53 @@ pub async fn nested_rows_are_reached_only_through_readable_parents(app: App) {
     let names: Vec<&str> = op["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["project_id", "task_id", "id"]);
 }
+
+/// Passwords of every shape (generated): each is stored only as an argon2id hash with the
+/// OWASP parameters that verifies it, and appears in no response; out-of-bounds ones are
+/// refused without echo.
+pub async fn passwords_are_stored_as_argon2id_hashes_and_never_returned(app: App) {
+    use proptest::strategy::{Strategy, ValueTree};
+    let a = app.addr;
+    let alice = token("alice", &["user"]);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = "[ -~\u{a0}-\u{10ffff}]{12,128}";
+    let passwords: Vec<String> =
+        (0..6).map(|_| Strategy::new_tree(&strategy, &mut runner).unwrap().current()).collect();
+    let stored = |id: String| {
+        let db = app.db.clone();
+        async move {
+            let rows = db.rows_as_text(&format!("SELECT password FROM members WHERE id = '{id}'")).await.unwrap();
+            rows[0][0].clone()
+        }
+    };
+    for plain in &passwords {
+        let r = send(a, "POST", "/api/v1/members", Some(&alice), Some(&json!({ "password": plain }))).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let mut seen = vec![r.body.clone()];
+        seen.push(send(a, "GET", &format!("/api/v1/members/{id}"), Some(&alice), None).await.body);
+        seen.push(send(a, "GET", "/api/v1/members", Some(&alice), None).await.body);
+        for body in &seen {
+            assert!(!body.contains("password") && !body.contains(plain.as_str()), "{body}");
+        }
+        let hash = stored(id.clone()).await;
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(securegen::runtime::password::verify(plain.clone(), hash.clone()).await.unwrap());
+        // A new password is hashed again; the old one no longer verifies.
+        let next = format!("{plain}!");
+        let r =
+            send(a, "PATCH", &format!("/api/v1/members/{id}"), Some(&alice), Some(&json!({ "password": next }))).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(!r.body.contains("password"), "{}", r.body);
+        let rehashed = stored(id).await;
+        assert!(securegen::runtime::password::verify(next, rehashed.clone()).await.unwrap());
+        assert!(!securegen::runtime::password::verify(plain.clone(), rehashed).await.unwrap());
+    }
+    // NIST SP 800-63B bounds by default: 12 to 128 characters, no composition rules.
+    for bad in ["elevenchars".to_owned(), "é".repeat(129)] {
+        let r = send(a, "POST", "/api/v1/members", Some(&alice), Some(&json!({ "password": bad }))).await;
+        let problem = r.problem(422);
+        assert_eq!(problem["errors"][0]["pointer"], "/password");
+        assert!(!r.body.contains(&bad), "the value is not echoed: {}", r.body);
+    }
+}

@@ -202,6 +202,22 @@ pub struct Step {
     pub done: bool,
 }
 
+/// Members with a password: stored as an argon2id hash, never returned.
+#[secure_resource(
+    roles = [user, admin],
+    owner = owner_id,
+    access(create = [user], read = [owner, admin], list = [owner, admin], update = [owner]),
+    limits(rate = "1000/minute")
+)]
+pub struct Member {
+    #[field(id)]
+    pub id: Uuid,
+    #[field(server = subject)]
+    pub owner_id: String,
+    #[field(kind = password, write(create, update))]
+    pub password: String,
+}
+
 /// The settings of the test service.
 pub fn settings() -> Settings {
     let mut s = Settings::new("notes", Jwt::hs256("NOTES_JWT_SECRET").issuer("notes").audience("notes-api"));
@@ -232,6 +248,7 @@ pub fn service_with(settings: Settings) -> ServiceBuilder {
         .resource::<Project>(NoHooks)
         .resource::<Task>(NoHooks)
         .resource::<Step>(NoHooks)
+        .resource::<Member>(NoHooks)
         .routes(|_| {
             securegen::runtime::axum::Router::new().route("/boom", securegen::runtime::axum::routing::get(boom))
         })
@@ -282,6 +299,7 @@ pub async fn start_on(service: ServiceBuilder, env: Environment, db: Db) -> App 
         securegen::model::sql::schema_script(<Project as securegen::runtime::Resource>::policy(), db.dialect()),
         securegen::model::sql::schema_script(<Task as securegen::runtime::Resource>::policy(), db.dialect()),
         securegen::model::sql::schema_script(<Step as securegen::runtime::Resource>::policy(), db.dialect()),
+        securegen::model::sql::schema_script(<Member as securegen::runtime::Resource>::policy(), db.dialect()),
     ] {
         db.batch(&table).await.unwrap();
     }

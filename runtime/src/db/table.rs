@@ -66,6 +66,16 @@ fn bind(f: &Field, v: &Value) -> Result<Bind, ApiError> {
     })
 }
 
+/// The bind that stores `v` in `f`: a password as its argon2id hash, anything else as is.
+async fn stored(f: &Field, v: &Value) -> Result<Bind, ApiError> {
+    match (f.ty, v) {
+        (FieldType::Password, Value::String(plain)) => {
+            Ok(Bind::Text(Some(crate::password::hash(plain.clone()).await?)))
+        }
+        _ => bind(f, v),
+    }
+}
+
 impl<R: Resource> Table<R> {
     /// The table of a top-level `R` in `db` (statements built once, here). For a nested
     /// resource, use [`Self::nested`]: built here, its statements confined to the caller's
@@ -139,7 +149,7 @@ impl<R: Resource> Table<R> {
                 // The parent the path names, found reachable by the handler.
                 Some(ServerValue::Parent) => Bind::Uuid(auth.parent_filter()),
                 None => match (body.get(&f.name), &f.default) {
-                    (Some(v), _) => bind(f, v)?,
+                    (Some(v), _) => stored(f, v).await?,
                     (None, Some(d)) => bind(f, &crate::rules::literal(d))?,
                     (None, None) => Bind::null(f.ty),
                 },
@@ -169,7 +179,7 @@ impl<R: Resource> Table<R> {
         for (key, v) in changes {
             match policy.field(key) {
                 Some(f) if f.is_writable_in(Action::Update) && !f.primary && f.server.is_none() => {
-                    sets.push((f, bind(f, v)?))
+                    sets.push((f, stored(f, v).await?))
                 }
                 _ => {
                     tracing::error!(resource = %policy.name, field = %crate::audit::clean(key), "refused to write a field no update may change (set by a hook?)");

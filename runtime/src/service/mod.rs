@@ -28,7 +28,7 @@ use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::IntoResponse;
-use securegen_model::{Backend, FieldType, Settings};
+use securegen_model::{Backend, Settings};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use env::Environment;
@@ -139,16 +139,6 @@ pub enum RegistrationError {
         resource: String,
         /// Why.
         why: String,
-    },
-    /// Password fields need the accounts module.
-    #[error(
-        "`{resource}.{field}`: `type: password` fields are served by the accounts module, which this service does not enable"
-    )]
-    Password {
-        /// The resource.
-        resource: String,
-        /// The field.
-        field: String,
     },
     /// A pattern of a hand-built policy does not compile.
     #[error(transparent)]
@@ -444,9 +434,6 @@ impl ServiceBuilder {
                     version: self.settings.service.api_version.clone(),
                 }
                 .into());
-            }
-            if let Some(f) = p.fields.iter().find(|f| f.ty == FieldType::Password) {
-                return Err(RegistrationError::Password { resource: p.name.clone(), field: f.name.clone() }.into());
             }
         }
         if self.settings.limits.backend == Backend::Redis {
