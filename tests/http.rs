@@ -66,3 +66,25 @@ async fn a_nested_resource_needs_its_parent_registered() {
     );
     assert!(skipped.contains("`step` cannot be served: its parent `task` is not registered"), "{skipped}");
 }
+
+/// `migrate --check` reads every stored row, nested ones included (their statements for
+/// requests name a parent; the check names none).
+#[tokio::test]
+async fn the_row_check_reads_nested_rows_too() {
+    use securegen::runtime::serve::serve;
+    let db = securegen::runtime::testing::attack::fresh_db(securegen::model::Database::Sqlite).await.unwrap();
+    let service = common::service().create_missing_tables().build(&common::env(&[]), db.clone()).unwrap();
+    service.migrate().await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener, service.router(), service.serve_options().clone(), std::future::pending()));
+    let alice = common::token("alice", &["user"]);
+    let body = serde_json::json!({ "name": "p" });
+    let project = common::send(addr, "POST", "/api/v1/projects", Some(&alice), Some(&body)).await.json();
+    let tasks = format!("/api/v1/projects/{}/tasks", project["id"].as_str().unwrap());
+    let task = common::send(addr, "POST", &tasks, Some(&alice), Some(&serde_json::json!({ "title": "t" }))).await;
+    assert_eq!(task.status, 201, "{}", task.body);
+    db.batch(&format!("UPDATE tasks SET title = '{}'", "x".repeat(60))).await.unwrap();
+    let found = securegen::runtime::service::violations(&service).await.unwrap();
+    assert!(found.iter().any(|v| v.resource == "task" && v.field == "title" && v.rows == 1), "{found:?}");
+}

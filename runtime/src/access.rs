@@ -30,20 +30,6 @@ pub struct Authorized<R> {
 }
 
 impl<R: Resource> Authorized<R> {
-    /// Every row, for the service's own maintenance (`migrate --check` reads each stored row
-    /// once); never reachable from a request: no handler constructs it.
-    pub(crate) fn maintenance() -> Self {
-        Self {
-            action: Action::List,
-            subject: None,
-            roles: Vec::new(),
-            owner: None,
-            tenant: None,
-            parent: None,
-            _resource: PhantomData,
-        }
-    }
-
     /// Confines a nested resource's statements to the children of `parent`, a row the
     /// caller was found to reach. Without it, a nested resource's statements reach no row.
     pub(crate) fn within(mut self, parent: uuid::Uuid) -> Self {

@@ -129,6 +129,9 @@ pub(crate) struct Statements {
     delete: [Arc<str>; 4],
     page_first: [Arc<str>; 4],
     page_after: [Arc<str>; 4],
+    /// Every row in id order, whatever its owner, tenant or parent: for the service's own
+    /// maintenance only (`migrate --check`), never for a request.
+    every: [Arc<str>; 2],
     insert: Arc<str>,
 }
 
@@ -163,6 +166,7 @@ impl Statements {
             delete: Default::default(),
             page_first: Default::default(),
             page_after: Default::default(),
+            every: Default::default(),
             insert: Arc::from(""),
         };
         for owner in [false, true] {
@@ -175,6 +179,15 @@ impl Statements {
             }
         }
         s.insert = s.build_insert(&policy.fields).into();
+        s.every = [false, true].map(|after| {
+            let mut p = Params::new(dialect);
+            let mut sql = format!("SELECT {} FROM \"{}\"", s.columns, s.table);
+            if after {
+                let _ = write!(sql, " WHERE \"{}\" > {}", s.id, p.next());
+            }
+            let _ = write!(sql, " ORDER BY \"{}\" LIMIT {}", s.id, p.next());
+            Arc::from(sql)
+        });
         s.owned_parent = s.nest.as_ref().filter(|_| s.owned()).map(|n| {
             let mut p = Params::new(dialect);
             let start = p.next();
@@ -297,6 +310,16 @@ impl Statements {
         let mut binds = vec![Bind::Uuid(Some(id))];
         let shape = self.scope_binds(auth, &mut binds);
         Statement { sql: Arc::clone(&self.delete[shape]), binds }
+    }
+
+    /// Up to `limit` of all rows after `after`, in id order (maintenance only).
+    pub(crate) fn every(&self, after: Option<uuid::Uuid>, limit: u32) -> Statement {
+        let mut binds = Vec::with_capacity(2);
+        if let Some(a) = after {
+            binds.push(Bind::Uuid(Some(a)));
+        }
+        binds.push(Bind::Int(Some(i64::from(limit))));
+        Statement { sql: Arc::clone(&self.every[usize::from(after.is_some())]), binds }
     }
 
     /// Up to `limit` rows of the caller's scope after `after`, in id order.

@@ -117,6 +117,12 @@ impl<R: Resource> Table<R> {
         Ok(self.db.read_all(self.statements.page(auth, after, limit)).await?)
     }
 
+    /// Up to `limit` of all stored rows after `after`, in id order, whoever they belong to:
+    /// for the service's own checks (`migrate --check`), which no request reaches.
+    pub(crate) async fn every(&self, after: Option<uuid::Uuid>, limit: u32) -> Result<Vec<Row<R>>, ApiError> {
+        Ok(self.db.read_all(self.statements.every(after, limit)).await?)
+    }
+
     /// Up to `limit` rows of the caller's scope that pass the list query `q`, in its order,
     /// after the row `after` (its id and, when sorted, its sort value).
     pub(crate) async fn query(

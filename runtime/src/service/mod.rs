@@ -32,7 +32,7 @@ use securegen_model::{Backend, Settings};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 pub use env::Environment;
-pub use maintain::{Command, Violation, maintain, write_next_migration};
+pub use maintain::{Command, Violation, maintain, violations, write_next_migration};
 pub use run::run;
 
 use crate::auth::{Authenticator, ConfigError, Verifier};
