@@ -92,7 +92,15 @@ impl Validator<'_> {
         for (i, r) in resources.iter().enumerate() {
             let in_cycle = reaches[i].contains(&r.name);
             let earlier = (0..i).any(|j| reaches[j].contains(&r.name) && reaches[i].contains(&resources[j].name));
-            if in_cycle && !earlier {
+            if in_cycle && !earlier && parents_go_round(resources, r) {
+                self.sink
+                    .error_at_key(
+                        Code::BadParent,
+                        &at.key(&r.name).key("parent"),
+                        format!("parents form a cycle through `{}`", r.name),
+                    )
+                    .hint("a resource cannot be nested below itself: remove one `parent`");
+            } else if in_cycle && !earlier {
                 self.sink
                     .error_at_key(
                         Code::BadRef,
@@ -103,4 +111,17 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// Whether following `r`'s parents leads back to `r` (a cycle of nesting, not of `ref`s).
+fn parents_go_round(resources: &[Resource], r: &Resource) -> bool {
+    let mut next = r.parent.as_deref();
+    for _ in 0..resources.len() {
+        match next {
+            Some(name) if name == r.name => return true,
+            Some(name) => next = resources.iter().find(|x| x.name == name).and_then(|x| x.parent.as_deref()),
+            None => return false,
+        }
+    }
+    false
 }
