@@ -160,6 +160,13 @@ impl Change {
     /// A warning that does not stop generation: a change that applies only to an empty table.
     pub fn caveat(&self) -> Option<String> {
         match self {
+            // A reference has no sensible default: each row needs its own row to point at.
+            Self::AddColumn { resource, column, .. } if column.fill == Fill::Nothing && column.references.is_some() => {
+                Some(format!(
+                    "adds required reference `{resource}.{}`: the migration stops on a table with rows; on a live table add it as an optional `ref` first, fill it for the rows you have, then make it required (or nest the resource)",
+                    column.name
+                ))
+            }
             Self::AddColumn { resource, column, .. } if column.fill == Fill::Nothing => Some(format!(
                 "adds required field `{resource}.{}` with no default: the migration stops on a table with rows; give the field a default or make it optional",
                 column.name
