@@ -85,7 +85,7 @@ fn resource_args(r: &Resource, roles: &[String], api_version: &str, krate: &syn:
         // renamed parent is written out.
         let segment = r.path.rsplit('/').next().unwrap_or_default();
         let base = r.path.split('/').take(3).collect::<Vec<_>>().join("/");
-        let derived = format!("{base}/{}/{{{}}}/{segment}", securegen_model::plural::plural(parent), key.name);
+        let derived = securegen_model::struct_path(&base, parent, &key.name, segment);
         if r.path != derived {
             let path = &r.path;
             args.push(quote!(path = #path));

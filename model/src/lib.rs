@@ -80,7 +80,7 @@ pub use diag::{Code, Diagnostic, KeyPath, Location, Seg, Severity};
 #[cfg(feature = "yaml")]
 pub use serde_yaml::{Mapping as YamlMapping, Value as YamlValue};
 #[cfg(feature = "yaml")]
-pub use validate::is_ident;
+pub use validate::{is_ident, struct_path};
 
 /// The outcome of checking a spec: the model when there is no error, and every diagnostic
 /// (errors and lints), located and sorted by position.

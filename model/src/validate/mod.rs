@@ -31,6 +31,7 @@ use crate::raw::RawSpec;
 use crate::vocab::{FieldType, Keyword as _, PseudoRole};
 
 pub use names::is_ident;
+pub use nesting::struct_path;
 
 /// Longest regular expression accepted after compilation, in bytes.
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;

@@ -152,8 +152,8 @@ impl Validator<'_> {
                 None if self.alone => {
                     // Another struct: its default path; the service checks it when it
                     // registers both (or the struct names its `path`).
-                    let base = r.path.strip_suffix(&format!("/{}", r.plural)).unwrap_or_default();
-                    r.path = format!("{base}/{}/{{{key}}}/{segment}", crate::plural::plural(&parent));
+                    let base = r.path.strip_suffix(&format!("/{}", r.plural)).unwrap_or_default().to_owned();
+                    r.path = struct_path(&base, &parent, &key, &segment);
                 }
                 None => {
                     let hint = match suggest::closest(&parent, snapshot.iter().map(|r| r.name.as_str())) {
@@ -176,22 +176,22 @@ impl Validator<'_> {
                         )
                         .hint(format!("grant `read` on `{parent}`"));
                 }
-                Some(_) => match chain(&snapshot, &r.name) {
-                    Chain::Cycle => {}
-                    Chain::Ancestors(ancestors) if ancestors.len() > MAX_DEPTH => {
+                Some(_) => match r.ancestors(find) {
+                    // Reported as a cycle of references.
+                    ancestors if goes_round(&r.name, &ancestors) => {}
+                    ancestors if ancestors.len() > MAX_DEPTH => {
                         self.sink
                             .error(
                                 Code::BadParent,
                                 &here,
                                 format!(
-                                    "`{}` is nested {} deep; at most {MAX_DEPTH} levels are served",
-                                    r.name,
-                                    ancestors.len()
+                                    "`{}` is nested more than {MAX_DEPTH} levels deep; at most {MAX_DEPTH} are served",
+                                    r.name
                                 ),
                             )
                             .hint("nest it under a resource higher up, or point at its parent with a `ref`");
                     }
-                    Chain::Ancestors(ancestors) => {
+                    ancestors => {
                         r.path = nested_path(&snapshot, &ancestors, &r.name);
                         let owned = ancestors.iter().any(|a| a.owner.is_some() || a.tenant.is_some());
                         self.owner_through_parent(r, owned, at);
@@ -256,24 +256,15 @@ pub(crate) fn segment(plural: &str, parent: &str) -> String {
     }
 }
 
-/// A resource's ancestors, nearest first, or the news that its parents go round.
-enum Chain<'a> {
-    Ancestors(Vec<&'a Resource>),
-    Cycle,
+/// Whether a chain of `ancestors` (nearest first) of `name` goes round: a name comes back.
+pub(crate) fn goes_round(name: &str, ancestors: &[&Resource]) -> bool {
+    ancestors.iter().enumerate().any(|(i, a)| a.name == name || ancestors[..i].iter().any(|b| b.name == a.name))
 }
 
-fn chain<'a>(resources: &'a [Resource], name: &str) -> Chain<'a> {
-    let mut out: Vec<&Resource> = Vec::new();
-    let mut current = resources.iter().find(|r| r.name == name);
-    while let Some(parent) = current.and_then(|r| r.parent.as_deref()) {
-        let Some(p) = resources.iter().find(|r| r.name == parent) else { break };
-        if p.name == name || out.iter().any(|a| a.name == p.name) {
-            return Chain::Cycle;
-        }
-        out.push(p);
-        current = Some(p);
-    }
-    Chain::Ancestors(out)
+/// The route an annotated struct nested under `parent` gets when it names none: the parent
+/// at its default place, `{base}/{parents}/{{key}}/{segment}`.
+pub fn struct_path(base: &str, parent: &str, key: &str, segment: &str) -> String {
+    format!("{base}/{}/{{{key}}}/{segment}", crate::plural::plural(parent))
 }
 
 /// `{top path}/{{key}}/{segment}/…/{segment}`: each level below the top-level ancestor adds

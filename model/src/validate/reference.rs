@@ -92,7 +92,10 @@ impl Validator<'_> {
         for (i, r) in resources.iter().enumerate() {
             let in_cycle = reaches[i].contains(&r.name);
             let earlier = (0..i).any(|j| reaches[j].contains(&r.name) && reaches[i].contains(&resources[j].name));
-            if in_cycle && !earlier && parents_go_round(resources, r) {
+            if in_cycle
+                && !earlier
+                && super::nesting::goes_round(&r.name, &r.ancestors(|n| resources.iter().find(|x| x.name == n)))
+            {
                 self.sink
                     .error_at_key(
                         Code::BadParent,
@@ -111,17 +114,4 @@ impl Validator<'_> {
             }
         }
     }
-}
-
-/// Whether following `r`'s parents leads back to `r` (a cycle of nesting, not of `ref`s).
-fn parents_go_round(resources: &[Resource], r: &Resource) -> bool {
-    let mut next = r.parent.as_deref();
-    for _ in 0..resources.len() {
-        match next {
-            Some(name) if name == r.name => return true,
-            Some(name) => next = resources.iter().find(|x| x.name == name).and_then(|x| x.parent.as_deref()),
-            None => return false,
-        }
-    }
-    false
 }
